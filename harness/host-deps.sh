@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what the build and the test bed need on a Debian 12 host, and only
+# what is missing.  The kernel source package is pinned by the top-level
+# Makefile (LINUX_SOURCE_VERSION); if the archive no longer carries that
+# version, say so loudly and take the newest 6.12 it has.
+set -euo pipefail
+: "${LINUX_SOURCE_VERSION:?set by the top-level Makefile}"
+: "${CACHE:?set by the top-level Makefile}"
+
+pkgs=(linux-source-6.12 quilt ccache make gcc bc flex bison libelf-dev
+      libssl-dev cpio xz-utils dwarves kmod rsync
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      clang lld llvm
+      busybox-static qemu-system-x86 qemu-system-arm)
+
+installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null; }
+
+missing=()
+for p in "${pkgs[@]}"; do
+	case "$(installed "$p")" in
+	"install ok installed"*) ;;
+	*) missing+=("$p") ;;
+	esac
+done
+
+have_src=$(installed linux-source-6.12 | awk '/install ok installed/ {print $4}')
+updated=
+apt_update() {
+	[ -n "$updated" ] && return
+	apt-get update -qq
+	updated=1
+}
+
+if [ "$have_src" != "$LINUX_SOURCE_VERSION" ]; then
+	apt_update
+	if apt-cache show "linux-source-6.12=$LINUX_SOURCE_VERSION" >/dev/null 2>&1; then
+		rest=()
+		for p in "${missing[@]}"; do
+			[ "$p" = linux-source-6.12 ] || rest+=("$p")
+		done
+		missing=("${rest[@]}" "linux-source-6.12=$LINUX_SOURCE_VERSION")
+	else
+		cat >&2 <<-MSG
+		########################################################################
+		# WARNING: linux-source-6.12=$LINUX_SOURCE_VERSION is gone from the archive.
+		# Using the newest 6.12 the archive has instead; update the pin in the
+		# top-level Makefile once the patch series is checked against it.
+		########################################################################
+		MSG
+	fi
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "host-deps: installing ${missing[*]}"
+	apt_update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		--allow-downgrades "${missing[@]}" >/dev/null
+fi
+
+# The arm64 guest needs an arm64 busybox: fetch Debian's busybox-static:arm64
+# once into the cache and unpack its binary there.
+bb=$CACHE/busybox-arm64/bin/busybox
+if [ ! -x "$bb" ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		dpkg --add-architecture arm64
+		updated=
+	fi
+	apt_update
+	dl=$(mktemp -d)
+	chmod 777 "$dl"		# apt downloads as the _apt user
+	(cd "$dl" && apt-get download -qq busybox-static:arm64 &&
+	 dpkg-deb -x busybox-static_*_arm64.deb unpacked)
+	mkdir -p "$(dirname "$bb")"
+	cp "$dl/unpacked/bin/busybox" "$bb"
+	rm -rf "$dl"
+fi
+echo "host-deps: linux-source-6.12 $(installed linux-source-6.12 | awk '{print $4}'), $(qemu-system-aarch64 --version | head -1)"
