@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Configure and build the test kernel for one architecture, out of tree, with
+# ccache.  The configuration is allnoconfig plus harness/config/common.config
+# and harness/config/<arch>.config; every option the fragments set is checked
+# in the result.
+#
+# usage: build-kernel.sh arm64|x86_64      (LLVM=1 in the environment: clang)
+set -euo pipefail
+: "${TOP:?}" "${BUILD:?}"
+arch=$1
+tree=$BUILD/linux
+obj=$BUILD/obj/$arch${LLVM:+-llvm}
+log=$obj.log
+mkdir -p "$obj"
+
+case $arch in
+arm64)	image=Image; cross=aarch64-linux-gnu- ;;
+x86_64)	image=bzImage; cross= ;;
+*)	echo "build-kernel: unknown architecture $arch" >&2; exit 2 ;;
+esac
+
+args=(-C "$tree" O="$obj" ARCH="$arch" -j"$(nproc)")
+if [ -n "${LLVM:-}" ]; then
+	args+=(LLVM=1 CC="ccache clang" HOSTCC="ccache clang")
+else
+	args+=(CROSS_COMPILE="$cross" CC="ccache ${cross}gcc" HOSTCC="ccache gcc")
+fi
+[ -n "${W:-}" ] && args+=(W="$W")
+
+frags=("$TOP/harness/config/common.config" "$TOP/harness/config/$arch.config")
+cat "${frags[@]}" > "$obj/fragments.config.new"
+if ! cmp -s "$obj/fragments.config.new" "$obj/fragments.config" || [ ! -f "$obj/.config" ]; then
+	mv "$obj/fragments.config.new" "$obj/fragments.config"
+	make "${args[@]}" KCONFIG_ALLCONFIG="$obj/fragments.config" allnoconfig >"$obj.config.log" 2>&1
+	bad=0
+	while IFS='=' read -r opt val; do
+		case $val in
+		n) grep -q "^$opt=" "$obj/.config" && { echo "build-kernel: $opt is set, wanted n" >&2; bad=1; } ;;
+		*) grep -qx "$opt=$val" "$obj/.config" || { echo "build-kernel: $opt=$val did not survive the config (a dependency is missing)" >&2; bad=1; } ;;
+		esac
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$obj/fragments.config")
+	if [ $bad -ne 0 ]; then
+		rm -f "$obj/.config"
+		exit 1
+	fi
+else
+	rm -f "$obj/fragments.config.new"
+fi
+
+start=$(date +%s)
+if ! make "${args[@]}" "$image" headers >"$log" 2>&1; then
+	tail -n 60 "$log" >&2
+	echo "build-kernel: $arch build failed, full log: $log" >&2
+	exit 1
+fi
+grep -E '(warning|error):' "$log" | sort -u > "$obj.warnings" || true
+echo "build-kernel: $arch${LLVM:+ (LLVM)} $image in $(( $(date +%s) - start )) s, $(wc -l < "$obj.warnings") warning lines (see $obj.warnings)"
