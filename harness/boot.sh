@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the test kernel under QEMU TCG with a timeout.  The guest has an
+# ivshmem-plain device whose BAR2 is backed by a sparse file that the host can
+# read (build/<run>/ivshmem.bin), and a virtio console whose output is the
+# runner's KTAP (build/<run>/results.ktap).  The kernel console is kept in
+# build/<run>/console.log.
+#
+# usage: boot.sh arm64|x86_64 run|check
+# environment:
+#   CPU=cortex-a72     arm64 CPU model (default max: VHE, FWB; cortex-a72:
+#                      nVHE, no FWB); the run directory is then arm64-cortex-a72
+#   IVSHMEM_SIZE=4G    size of the BAR (a power of two)
+#   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
+#   INJECT=fail|hang|warn   make the guest fail on purpose
+set -uo pipefail
+: "${TOP:?}" "${BUILD:?}"
+arch=$1
+mode=$2
+run=$arch${CPU:+-$CPU}
+dir=$BUILD/$run
+obj=$BUILD/obj/$arch
+size=${IVSHMEM_SIZE:-4G}
+mkdir -p "$dir"
+rm -f "$dir/results.ktap" "$dir/console.log" "$dir/qemu.rc" "$dir/ivshmem.bin"
+truncate -s "$size" "$dir/ivshmem.bin"
+
+cmdline="panic=-1 kst.mode=$mode${INJECT:+ kst.inject=$INJECT}"
+case $arch in
+arm64)
+	qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
+	      -cpu "${CPU:-max}" -kernel "$obj/arch/arm64/boot/Image")
+	cmdline="console=ttyAMA0 $cmdline"
+	limit=${BOOT_TIMEOUT:-2400} ;;
+x86_64)
+	qemu=(qemu-system-x86_64 -M q35 -cpu max -kernel "$obj/arch/x86/boot/bzImage")
+	cmdline="console=ttyS0 $cmdline"
+	limit=${BOOT_TIMEOUT:-1500} ;;
+*)
+	echo "boot: unknown architecture $arch" >&2; exit 2 ;;
+esac
+[ "$mode" = run ] && limit=${BOOT_TIMEOUT:-300}
+
+qemu+=(-accel tcg -smp 2 -m 4G -display none -monitor none -no-reboot
+       -initrd "$BUILD/$arch/initramfs.cpio" -append "$cmdline"
+       -object "memory-backend-file,id=bar,size=$size,share=on,mem-path=$dir/ivshmem.bin"
+       -device ivshmem-plain,memdev=bar
+       -device virtio-serial-pci
+       -chardev "file,id=kst,path=$dir/results.ktap"
+       -device virtconsole,chardev=kst
+       -serial stdio)
+
+echo "boot: $run ($mode, BAR $size, limit $limit s), console: $dir/console.log"
+start=$(date +%s)
+if [ "$mode" = run ]; then
+	timeout -k 10 "$limit" "${qemu[@]}" </dev/null 2>&1 | tee "$dir/console.log"
+	rc=${PIPESTATUS[0]}
+else
+	timeout -k 10 "$limit" "${qemu[@]}" </dev/null >"$dir/console.log" 2>&1
+	rc=$?
+fi
+echo "$rc" > "$dir/qemu.rc"
+secs=$(( $(date +%s) - start ))
+echo "$secs" > "$dir/wall.s"
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	echo "boot: $run TIMED OUT after $limit s" >&2
+	exit 1
+fi
+echo "boot: $run finished in $secs s (qemu exit $rc)"
+[ "$mode" = check ] && grep -E '^(not )?ok ' "$dir/results.ktap"
+exit "$rc"

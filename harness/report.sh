@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Judge the runs: count the KTAP results of each, add two checks of our own
+# per run (the guest finished before its timeout; the kernel console has no
+# splat), and print "N passed, N failed, N skipped" per run and, last, in total.
+# Exits non-zero if anything failed.
+#
+# usage: report.sh RUN...     (RUN: a directory name under build/)
+set -uo pipefail
+: "${BUILD:?}"
+
+# Kernel splats, matched only on lines the kernel printed (they carry the
+# printk timestamp; test output echoed on the console does not).
+splat='^\[ *[0-9]+\.[0-9]+\] (WARNING:|BUG:|Oops|Unable to handle kernel|Kernel panic|kernel BUG|general protection fault|KASAN:|UBSAN:|INFO: task .* blocked for more than|rcu: INFO:|.*self-detected stall|.*detected stalls on CPUs|.*Call [Tt]race:)'
+
+tp=0 tf=0 ts=0
+for run in "$@"; do
+	dir=$BUILD/$run
+	res=$dir/results.ktap
+	p=0 f=0 s=0
+	fails=() skips=()
+	if [ -f "$res" ]; then
+		while IFS= read -r l; do
+			case $l in
+			"ok "*"# SKIP"*) s=$((s + 1)); skips+=("${l#ok }") ;;
+			"ok "*) p=$((p + 1)) ;;
+			"not ok "*) f=$((f + 1)); fails+=("${l#not ok }") ;;
+			esac
+		done < <(tr -d '\r' < "$res" | grep -E '^(not )?ok [0-9]+ ')
+		plan=$(tr -d '\r' < "$res" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -n 1)
+	fi
+	plan=${plan:-0}
+	got=$((p + f + s))
+	if [ "$got" -lt "$plan" ]; then
+		f=$((f + plan - got))
+		fails+=("$((plan - got)) of $plan planned results missing")
+	fi
+	if [ ! -f "$res" ] || [ "$plan" -eq 0 ]; then
+		f=$((f + 1)); fails+=("runner: no KTAP plan in $res")
+	fi
+
+	rc=$(cat "$dir/qemu.rc" 2>/dev/null || echo none)
+	if [ "$rc" = 0 ] && grep -q '^# kst: done' "$res" 2>/dev/null; then
+		p=$((p + 1))
+	else
+		f=$((f + 1)); fails+=("guest_completed # qemu exit $rc$([ "$rc" = 124 ] && echo ' (timeout)'), see $dir/console.log")
+	fi
+	if grep -E -q "$splat" "$dir/console.log" 2>/dev/null; then
+		f=$((f + 1))
+		fails+=("console_clean # kernel splat:")
+		while IFS= read -r l; do fails+=("    $l"); done < <(grep -E "$splat" "$dir/console.log" | head -n 5)
+	else
+		p=$((p + 1))
+	fi
+
+	echo "== $run: qemu exit $rc, $(cat "$dir/wall.s" 2>/dev/null || echo '?') s"
+	for l in "${skips[@]}"; do echo "  skipped: $l"; done
+	for l in "${fails[@]}"; do echo "  FAILED:  $l"; done
+	echo "$run: $p passed, $f failed, $s skipped"
+	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+done
+echo "$tp passed, $tf failed, $ts skipped"
+[ "$tf" -eq 0 ]
