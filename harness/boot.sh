@@ -41,7 +41,7 @@ x86_64)
 esac
 [ "$mode" = run ] && limit=${BOOT_TIMEOUT:-300}
 
-qemu+=(-accel tcg -smp 2 -m 4G -display none -monitor none -no-reboot
+qemu+=(-accel tcg -smp 2 -m 4G -display none -monitor none -no-reboot -nic none
        -initrd "$BUILD/$arch/initramfs.cpio" -append "$cmdline"
        -object "memory-backend-file,id=bar,size=$size,share=on,mem-path=$dir/ivshmem.bin"
        -device ivshmem-plain,memdev=bar
