@@ -17,7 +17,7 @@ tp=0 tf=0 ts=0
 for run in "$@"; do
 	dir=$BUILD/$run
 	res=$dir/results.ktap
-	p=0 f=0 s=0
+	p=0 f=0 s=0 plan=
 	fails=() skips=()
 	if [ -f "$res" ]; then
 		while IFS= read -r l; do
