@@ -13,7 +13,7 @@
 #                   "N passed, N failed, N skipped"
 #   make tree       prepare build/linux (source + overlay + series) for quilt
 #   make kernel     build the kernel for ARCH (LLVM=1: with clang)
-#   make selftests  build the KVM selftests for ARCH
+#   make selftests  build the selftests for ARCH
 #   make clean      remove build/ (the ccache in CACHE stays)
 
 # The kernel base: Debian's linux-source-6.12, pinned here and nowhere else.
@@ -29,7 +29,7 @@ BUILD := $(TOP)/build
 # reuses it: the compiler cache and the arm64 busybox.
 CACHE ?= /var/cache/kvm-dmabuf
 
-export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE BOOT_TIMEOUT
+export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS
 export CCACHE_DIR := $(CACHE)/ccache
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1

@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot the test kernel under QEMU TCG with a timeout.  The guest has an
-# ivshmem-plain device whose BAR2 is backed by a sparse file that the host can
-# read (build/<run>/ivshmem.bin), and a virtio console whose output is the
-# runner's KTAP (build/<run>/results.ktap).  The kernel console is kept in
+# Boot the test kernel under QEMU TCG with a timeout.  The guest has two
+# ivshmem-plain devices whose BAR2s are backed by sparse files that the host
+# can read: the device the tests pass through with vfio-pci
+# (build/<run>/ivshmem.bin), and the memory pool of the dma-buf test exporter
+# (build/<run>/pool.bin).  A virtio console carries the runner's KTAP
+# (build/<run>/results.ktap).  The kernel console is kept in
 # build/<run>/console.log.
 #
 # usage: boot.sh arm64|x86_64 run|check
@@ -11,6 +13,7 @@
 #   CPU=cortex-a72     arm64 CPU model (default max: VHE, FWB; cortex-a72:
 #                      nVHE, no FWB); the run directory is then arm64-cortex-a72
 #   IVSHMEM_SIZE=4G    size of the BAR (a power of two)
+#   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
 #   INJECT=fail|hang|warn   make the guest fail on purpose
 set -uo pipefail
@@ -21,9 +24,12 @@ run=$arch${CPU:+-$CPU}
 dir=$BUILD/$run
 obj=$BUILD/obj/$arch
 size=${IVSHMEM_SIZE:-4G}
+pool=${POOL_SIZE:-4G}
 mkdir -p "$dir"
-rm -f "$dir/results.ktap" "$dir/console.log" "$dir/qemu.rc" "$dir/ivshmem.bin"
+rm -f "$dir/results.ktap" "$dir/console.log" "$dir/qemu.rc" "$dir/ivshmem.bin" \
+      "$dir/pool.bin"
 truncate -s "$size" "$dir/ivshmem.bin"
+truncate -s "$pool" "$dir/pool.bin"
 
 cmdline="panic=-1 kst.mode=$mode${INJECT:+ kst.inject=$INJECT}"
 case $arch in
@@ -44,7 +50,11 @@ esac
 qemu+=(-accel tcg -smp 2 -m 4G -display none -monitor none -no-reboot -nic none
        -initrd "$BUILD/$arch/initramfs.cpio" -append "$cmdline"
        -object "memory-backend-file,id=bar,size=$size,share=on,mem-path=$dir/ivshmem.bin"
-       -device ivshmem-plain,memdev=bar
+       -device pcie-root-port,id=rp0,chassis=1
+       -device ivshmem-plain,memdev=bar,bus=rp0
+       -object "memory-backend-file,id=pool,size=$pool,share=on,mem-path=$dir/pool.bin"
+       -device pcie-root-port,id=rp1,chassis=2
+       -device ivshmem-plain,memdev=pool,bus=rp1
        -device virtio-serial-pci
        -chardev "file,id=kst,path=$dir/results.ktap"
        -device virtconsole,chardev=kst

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build, statically linked, the KVM selftests that harness/tests/<arch>.list
+# Build, statically linked, the selftests that harness/tests/<arch>.list
 # names, from the same tree and against the headers of the kernel just built.
 #
 # usage: build-selftests.sh arm64|x86_64
@@ -18,13 +18,31 @@ x86_64)	args=(ARCH=x86 CC="ccache gcc") ;;
 *)	echo "build-selftests: unknown architecture $arch" >&2; exit 2 ;;
 esac
 
-targets=$(awk '!/^#/ && NF { print "'"$out"'/" $1 }' "$list" | sort -u)
-mkdir -p "$out"
-if ! make -C "$tree/tools/testing/selftests/kvm" -j"$(nproc)" "${args[@]}" \
-	OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr" LDFLAGS=-static \
-	$targets >"$out.log" 2>&1; then
-	tail -n 40 "$out.log" >&2
-	echo "build-selftests: $arch failed, full log: $out.log" >&2
-	exit 1
-fi
-echo "build-selftests: $arch: $(echo "$targets" | wc -w) tests"
+# One make per selftests directory, for the programs the list names in it:
+# the shortest leading directory with a Makefile (kvm/x86_64/foo is built
+# by kvm/Makefile, drivers/dma-buf-phys/foo by drivers/dma-buf-phys/Makefile).
+sel=$tree/tools/testing/selftests
+progs=$(awk '!/^#/ && NF { print $1 }' "$list" | sort -u)
+makedir() {
+	local d=${1%%/*} rest=${1#*/}
+	until [ -f "$sel/$d/Makefile" ] || [ "$rest" = "${rest#*/}" ]; do
+		d=$d/${rest%%/*}
+		rest=${rest#*/}
+	done
+	echo "$d"
+}
+: > "$out.log"
+for d in $(for p in $progs; do makedir "$p"; done | sort -u); do
+	targets=$(for p in $progs; do
+		if [ "$(makedir "$p")" = "$d" ]; then echo "$out/$p"; fi; done)
+	mkdir -p "$out/$d"
+	# shellcheck disable=SC2086
+	if ! make -C "$sel/$d" -j"$(nproc)" "${args[@]}" \
+		OUTPUT="$out/$d" KHDR_INCLUDES="-isystem $hdr" LDFLAGS=-static \
+		$targets >>"$out.log" 2>&1; then
+		tail -n 40 "$out.log" >&2
+		echo "build-selftests: $arch: $d failed, full log: $out.log" >&2
+		exit 1
+	fi
+done
+echo "build-selftests: $arch: $(echo "$progs" | wc -w) tests"
