@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma-buf importers that map physical ranges themselves.
+ */
+
+/**
+ * DOC: physical importers
+ *
+ * Some importers do not DMA through a device but write page tables of
+ * their own: KVM maps a buffer into a guest's stage 2 (arm64) or NPT/EPT
+ * (x86) so that the guest reaches device memory without a mapping in the
+ * VMM.  Such an importer needs three things that an sg_table does not
+ * carry: the physical ranges behind the buffer, the memory attribute under
+ * which the exporter allows them to be mapped, and notice of poisoned
+ * memory.
+ *
+ * **Attach.** dma_buf_phys_attach() attaches an importer without a device.
+ * It must have a &dma_buf_attach_ops.move_notify: only an importer that
+ * gives its mappings up when told may attach (what upstream later calls a
+ * revocable importer).  The exporter must implement
+ * &dma_buf_ops.map_phys and &dma_buf_ops.unmap_phys, else the attach fails
+ * with -EOPNOTSUPP.  The attachment is released with dma_buf_detach().
+ *
+ * **Map.** With the buffer's dma_resv lock held, dma_buf_map_phys() returns
+ * the whole buffer as a &struct dma_buf_phys: the ranges in buffer order,
+ * physically contiguous runs merged into one range, and one
+ * &enum dma_buf_mem_attr for all of them.  The importer reads contiguity,
+ * hence the block sizes it may use, directly off the list.  A revoked
+ * buffer fails the map with -ENODEV; the importer tries again after the
+ * next move_notify.
+ *
+ * **Invalidate.** The exporter revokes or moves the memory with
+ * dma_buf_move_notify(), holding the same dma_resv lock; the importer's
+ * move_notify must remove every mapping of the ranges before it returns
+ * and give them back with dma_buf_unmap_phys().  Validation (map) and
+ * invalidation (move_notify) happen under the one lock, so an importer can
+ * never keep a mapping the exporter has taken back: this is the dynamic
+ * dma-buf rule, applied to importers that build CPU-style page tables.
+ * An importer that installs mappings later, outside the lock (KVM does, in
+ * its fault handler), must order them against move_notify itself, with a
+ * sequence count bumped inside move_notify, as KVM's MMU notifiers do.
+ *
+ * **Poison.** An exporter that learns that part of its buffer is poisoned
+ * calls dma_buf_poison_notify() with the lock held; each importer's
+ * &dma_buf_attach_ops.poison_notify hears the offset and length in the
+ * buffer and must stop using that range before it returns.
+ *
+ * **Pages.** For memory with struct pages (udmabuf), the exporter keeps
+ * the pages for as long as the ranges are mapped; the importer takes no
+ * page reference of its own and must not drop one it did not take.
+ *
+ * Why the whole buffer at once and not a lookup per offset: the importer
+ * validates under the exporter's lock, and taking that lock in every page
+ * fault would serialise the faults of all vCPUs on it.  With the list, the
+ * lock is taken once per move_notify.  iommufd's importer of VFIO buffers
+ * took the same shape in 6.19.
+ *
+ * Why this answers the objection that dma-buf must not hand PFNs to
+ * importers: the ranges are lent under the exporter's lock and taken back
+ * under it, with the attribute the exporter chose; the importer never
+ * decides on its own how or for how long to map the memory, and an
+ * importer that cannot give mappings back cannot attach.
+ *
+ * Lock order: dma_resv, then the importer's locks (KVM's mmu_lock).  The
+ * callbacks run under dma_resv, so an importer must never take dma_resv
+ * while holding a lock that its callbacks take.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-buf-phys.h>
+#include <linux/dma-resv.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+/**
+ * dma_buf_phys_attach - attach an importer that maps physical ranges
+ * @dmabuf: the buffer
+ * @importer_ops: the importer's callbacks; move_notify is required, since
+ *	only an importer that gives up its mappings on revoke may attach
+ * @importer_priv: the importer's data, stored in attach->importer_priv
+ *
+ * Unlike dma_buf_dynamic_attach() there is no device: the importer never
+ * asks for a DMA mapping (dma_buf_map_attachment() fails on the returned
+ * attachment) and nothing is mapped at attach time.  The importer keeps
+ * its own reference to @dmabuf for as long as it is attached, and detaches
+ * with dma_buf_detach().
+ *
+ * Context: process context; takes the buffer's dma_resv lock, so the
+ * caller must not hold it.
+ *
+ * Return: the attachment; ERR_PTR(-EOPNOTSUPP) if the exporter cannot give
+ * physical ranges, ERR_PTR(-EINVAL) without move_notify, or the exporter's
+ * error (-ENODEV for a buffer revoked for good, for instance).
+ */
+struct dma_buf_attachment *
+dma_buf_phys_attach(struct dma_buf *dmabuf,
+		    const struct dma_buf_attach_ops *importer_ops,
+		    void *importer_priv)
+{
+	struct dma_buf_attachment *attach;
+	int ret;
+
+	if (!dmabuf->ops->map_phys || !dmabuf->ops->unmap_phys)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!importer_ops || !importer_ops->move_notify)
+		return ERR_PTR(-EINVAL);
+
+	attach = kzalloc(sizeof(*attach), GFP_KERNEL);
+	if (!attach)
+		return ERR_PTR(-ENOMEM);
+
+	attach->dmabuf = dmabuf;
+	attach->importer_ops = importer_ops;
+	attach->importer_priv = importer_priv;
+	attach->phys = true;
+
+	if (dmabuf->ops->attach) {
+		ret = dmabuf->ops->attach(dmabuf, attach);
+		if (ret) {
+			kfree(attach);
+			return ERR_PTR(ret);
+		}
+	}
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	list_add(&attach->node, &dmabuf->attachments);
+	dma_resv_unlock(dmabuf->resv);
+	return attach;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_attach, DMA_BUF);
+
+/**
+ * dma_buf_map_phys - get the physical ranges of a whole buffer
+ * @attach: an attachment from dma_buf_phys_attach()
+ *
+ * The ranges stay valid until the importer's move_notify is called.  From
+ * then on the importer must not use them, and must give them back with
+ * dma_buf_unmap_phys(), from move_notify or later.  For memory with struct
+ * pages the exporter keeps the pages until then; the importer takes no page
+ * reference of its own, and must not drop one it did not take.
+ *
+ * Context: the buffer's dma_resv lock must be held.
+ *
+ * Return: the ranges; ERR_PTR(-ENODEV) while the exporter has revoked the
+ * buffer; ERR_PTR(-EINVAL) for an attachment of another kind; or another
+ * exporter error.
+ */
+struct dma_buf_phys *dma_buf_map_phys(struct dma_buf_attachment *attach)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+
+	dma_resv_assert_held(dmabuf->resv);
+	if (!attach->phys)
+		return ERR_PTR(-EINVAL);
+	return dmabuf->ops->map_phys(attach);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_map_phys, DMA_BUF);
+
+/**
+ * dma_buf_unmap_phys - give back what dma_buf_map_phys() returned
+ * @attach: the attachment the ranges were returned for
+ * @phys: the ranges
+ *
+ * Context: the buffer's dma_resv lock must be held.
+ */
+void dma_buf_unmap_phys(struct dma_buf_attachment *attach,
+			struct dma_buf_phys *phys)
+{
+	dma_resv_assert_held(attach->dmabuf->resv);
+	attach->dmabuf->ops->unmap_phys(attach, phys);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_unmap_phys, DMA_BUF);
+
+/**
+ * dma_buf_poison_notify - tell every importer that memory is poisoned
+ * @dmabuf: the buffer
+ * @offset: offset of the poisoned range in the buffer
+ * @len: length of the poisoned range, in bytes
+ *
+ * Called by the exporter.  Every attachment whose importer has a
+ * poison_notify callback hears of the range, in the order of the
+ * attachment list.  The callbacks run with the dma_resv lock held and must
+ * stop every use of the range before they return.
+ *
+ * Context: the buffer's dma_resv lock must be held.
+ */
+void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len)
+{
+	struct dma_buf_attachment *attach;
+
+	dma_resv_assert_held(dmabuf->resv);
+	list_for_each_entry(attach, &dmabuf->attachments, node)
+		if (attach->importer_ops && attach->importer_ops->poison_notify)
+			attach->importer_ops->poison_notify(attach, offset, len);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_poison_notify, DMA_BUF);
+
+/**
+ * dma_buf_phys_alloc - allocate a range list, for an exporter's map_phys
+ * @max_ranges: the most ranges that dma_buf_phys_add() will add
+ * @attr: the memory attribute of the buffer
+ *
+ * Return: an empty list, or NULL if out of memory or @max_ranges is 0.
+ */
+struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,
+					enum dma_buf_mem_attr attr)
+{
+	struct dma_buf_phys *phys;
+
+	if (!max_ranges)
+		return NULL;
+	phys = kvzalloc(struct_size(phys, ranges, max_ranges), GFP_KERNEL);
+	if (!phys)
+		return NULL;
+	phys->max_ranges = max_ranges;
+	phys->attr = attr;
+	return phys;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_alloc, DMA_BUF);
+
+/**
+ * dma_buf_phys_add - append a range to a range list
+ * @phys: the list, from dma_buf_phys_alloc()
+ * @paddr: physical address of the range, page aligned
+ * @len: length of the range, a non-zero multiple of PAGE_SIZE
+ *
+ * A range that starts where the last one ends is merged into it.
+ *
+ * Return: 0, or -EINVAL for a misaligned or empty range, -EOVERFLOW if it
+ * wraps the physical address space, -E2BIG if the list is full.
+ */
+int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr,
+		     size_t len)
+{
+	struct dma_buf_phys_vec *last;
+	phys_addr_t end;
+
+	if (!len || !PAGE_ALIGNED(paddr) || !PAGE_ALIGNED(len))
+		return -EINVAL;
+	if (check_add_overflow(paddr, (phys_addr_t)len, &end))
+		return -EOVERFLOW;
+
+	if (phys->nr_ranges) {
+		last = &phys->ranges[phys->nr_ranges - 1];
+		/* Cannot wrap: paddr + len did not. */
+		if (last->paddr + last->len == paddr) {
+			last->len += len;
+			return 0;
+		}
+	}
+	if (phys->nr_ranges == phys->max_ranges)
+		return -E2BIG;
+	phys->ranges[phys->nr_ranges].paddr = paddr;
+	phys->ranges[phys->nr_ranges].len = len;
+	phys->nr_ranges++;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_add, DMA_BUF);
+
+/**
+ * dma_buf_phys_free - free a range list from dma_buf_phys_alloc()
+ * @phys: the list, or NULL
+ */
+void dma_buf_phys_free(struct dma_buf_phys *phys)
+{
+	kvfree(phys);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_free, DMA_BUF);

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dma-buf importers that map physical ranges themselves.
+ *
+ * Some importers do not DMA through a device: they write page tables of
+ * their own (KVM's stage 2, NPT or EPT).  They need the physical ranges
+ * behind a buffer, the memory attribute the exporter allows for them, and
+ * the guarantee that they never keep a mapping the exporter has revoked.
+ *
+ * The contract is dma-buf's dynamic one, with the same lock for
+ * validation and invalidation:
+ *  - dma_buf_phys_attach() attaches an importer that has a move_notify;
+ *  - dma_buf_map_phys(), under the buffer's dma_resv lock, returns the
+ *    whole buffer as physical ranges and one memory attribute;
+ *  - the ranges stay valid until the exporter calls dma_buf_move_notify()
+ *    (a revoke, or a move), which calls the importer's move_notify with
+ *    the same lock held; move_notify must drop every use of the ranges
+ *    before it returns, and the ranges go back with dma_buf_unmap_phys();
+ *  - dma_buf_poison_notify() tells every importer of a poisoned range.
+ * The exporter hands out the ranges under its lock and takes them back
+ * under it, so nothing stays mapped behind its back.
+ */
+#ifndef __DMA_BUF_PHYS_H__
+#define __DMA_BUF_PHYS_H__
+
+#include <linux/types.h>
+
+struct dma_buf;
+struct dma_buf_attachment;
+struct dma_buf_attach_ops;
+
+/**
+ * enum dma_buf_mem_attr - how an importer may map the memory
+ * @DMA_BUF_MEM_DEVICE: device memory: no speculation, no gathering
+ *	(arm64 Device-nGnRE, x86 UC).
+ * @DMA_BUF_MEM_UNCACHED_ANY: device memory that tolerates any uncached
+ *	type, write-combining included (arm64 Normal-NC, x86 WC): what
+ *	VM_ALLOW_ANY_UNCACHED means for a VMA.
+ * @DMA_BUF_MEM_CACHEABLE: memory coherent with the CPU caches (arm64
+ *	Normal-WB, x86 WB).
+ * @DMA_BUF_MEM_NR: the number of attributes.
+ */
+enum dma_buf_mem_attr {
+	DMA_BUF_MEM_DEVICE,
+	DMA_BUF_MEM_UNCACHED_ANY,
+	DMA_BUF_MEM_CACHEABLE,
+	DMA_BUF_MEM_NR,
+};
+
+/**
+ * struct dma_buf_phys_vec - a physically contiguous range
+ * @paddr: physical address of the range
+ * @len: length of the range, in bytes
+ */
+struct dma_buf_phys_vec {
+	phys_addr_t paddr;
+	size_t len;
+};
+
+/**
+ * struct dma_buf_phys - a whole buffer as physical ranges
+ * @attr: memory attribute of every range
+ * @nr_ranges: number of entries in @ranges
+ * @max_ranges: number of entries allocated
+ * @ranges: the ranges, in buffer order; their lengths add up to the size
+ *	of the buffer, each is a multiple of PAGE_SIZE, and no range follows
+ *	its predecessor physically (dma_buf_phys_add() merges those), so the
+ *	importer sees the contiguity it may use for block mappings.
+ */
+struct dma_buf_phys {
+	enum dma_buf_mem_attr attr;
+	unsigned int nr_ranges;
+	unsigned int max_ranges;
+	struct dma_buf_phys_vec ranges[] __counted_by(max_ranges);
+};
+
+struct dma_buf_attachment *
+dma_buf_phys_attach(struct dma_buf *dmabuf,
+		    const struct dma_buf_attach_ops *importer_ops,
+		    void *importer_priv);
+struct dma_buf_phys *dma_buf_map_phys(struct dma_buf_attachment *attach);
+void dma_buf_unmap_phys(struct dma_buf_attachment *attach,
+			struct dma_buf_phys *phys);
+void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len);
+
+/* For exporters. */
+struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,
+					enum dma_buf_mem_attr attr);
+int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr,
+		     size_t len);
+void dma_buf_phys_free(struct dma_buf_phys *phys);
+
+#endif /* __DMA_BUF_PHYS_H__ */

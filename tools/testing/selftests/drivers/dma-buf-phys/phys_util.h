@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the tests of physical dma-buf importers: the test exporter
+ * and importer of CONFIG_DMABUF_PHYS_TEST.  Each returns 0 or -errno.
+ */
+#ifndef PHYS_UTIL_H
+#define PHYS_UTIL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "dma-buf-phys-test.h"
+
+#define SZ_4K	0x1000ULL
+#define SZ_1M	0x100000ULL
+#define SZ_2M	0x200000ULL
+#define SZ_1G	0x40000000ULL
+
+struct phys_range {
+	uint64_t paddr;
+	uint64_t len;
+};
+
+static inline int phys_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* Returns the dma-buf fd, or -errno. */
+static inline int phys_create(int dev, const struct dma_buf_phys_test_chunk *c,
+			      unsigned int n, unsigned int attr,
+			      unsigned int flags)
+{
+	struct dma_buf_phys_test_create arg = {
+		.attr = attr,
+		.flags = flags,
+		.nr_chunks = n,
+		.chunks = (uintptr_t)c,
+	};
+	int ret = phys_ioctl(dev, DMA_BUF_PHYS_TEST_CREATE, &arg);
+
+	return ret ? ret : arg.fd;
+}
+
+/* Returns the importer fd, or -errno. */
+static inline int phys_import(int dev, int dmabuf)
+{
+	struct dma_buf_phys_test_import arg = { .fd = dmabuf };
+	int ret = phys_ioctl(dev, DMA_BUF_PHYS_TEST_IMPORT, &arg);
+
+	return ret ? ret : arg.importer_fd;
+}
+
+static inline int phys_revoke(int dev, int dmabuf, unsigned int revoked)
+{
+	struct dma_buf_phys_test_revoke arg = {
+		.fd = dmabuf,
+		.revoked = revoked,
+	};
+
+	return phys_ioctl(dev, DMA_BUF_PHYS_TEST_REVOKE, &arg);
+}
+
+static inline int phys_poison(int dev, int dmabuf, uint64_t offset,
+			      uint64_t len)
+{
+	struct dma_buf_phys_test_poison arg = {
+		.fd = dmabuf,
+		.offset = offset,
+		.len = len,
+	};
+
+	return phys_ioctl(dev, DMA_BUF_PHYS_TEST_POISON, &arg);
+}
+
+/* Maps through the importer; fills map and up to max ranges. */
+static inline int phys_map(int imp, struct dma_buf_phys_test_map *map,
+			   struct phys_range *ranges, unsigned int max)
+{
+	*map = (struct dma_buf_phys_test_map) {
+		.ranges = (uintptr_t)ranges,
+		.max_ranges = max,
+	};
+	return phys_ioctl(imp, DMA_BUF_PHYS_TEST_MAP, map);
+}
+
+static inline int phys_events(int imp, struct dma_buf_phys_test_events *ev)
+{
+	return phys_ioctl(imp, DMA_BUF_PHYS_TEST_EVENTS, ev);
+}
+
+#endif /* PHYS_UTIL_H */
