@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Export ranges of a PCI BAR as a dma-buf: VFIO_DEVICE_FEATURE_DMA_BUF.
+ *
+ * The uAPI is upstream's (Linux 6.19).  The importers are those of
+ * include/linux/dma-buf-phys.h, which take physical ranges and map them in
+ * page tables of their own, such as KVM's stage 2.  The buffer has no CPU
+ * mapping, and DMA mapping through a device (an sg_table) is refused: it
+ * needs PCI P2PDMA plumbing that this kernel does not have.
+ *
+ * The buffer's memory attribute comes from the driver: vfio-pci BARs take
+ * any uncached type, as VM_ALLOW_ANY_UNCACHED says of their mmap; a variant
+ * driver that knows better says so in its get_dmabuf_phys().
+ *
+ * Revocation follows the device: whenever vfio-pci-core zaps the BAR
+ * mappings of userspace (memory decode disabled, D3hot, runtime power
+ * down, FLR, VFIO_DEVICE_RESET, hot reset) it revokes every buffer, and
+ * vfio_pci_dma_buf_sync() lifts the revoke once the BARs are usable again.
+ * Closing the device revokes for good.
+ *
+ * Locking: vdev->dmabufs and vfio_pci_dma_buf.vdev are protected by
+ * vdev->memory_lock held for write; .revoked by the buffer's dma_resv lock.
+ * memory_lock nests outside dma_resv.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-buf-phys.h>
+#include <linux/dma-resv.h>
+#include <linux/fcntl.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vfio.h>
+
+#include "vfio_pci_priv.h"
+#include "vfio_pci_dmabuf.h"
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+struct vfio_pci_dma_buf {
+	struct dma_buf *dmabuf;
+	/* NULL once revoked for good.  Under memory_lock and dma_resv. */
+	struct vfio_pci_core_device *vdev;
+	/* In vdev->dmabufs, under memory_lock. */
+	struct list_head node;
+	/* What map_phys hands out copies of; never changes. */
+	struct dma_buf_phys *phys;
+	/* Under dma_resv. */
+	bool revoked;
+};
+
+static int vfio_pci_dma_buf_attach(struct dma_buf *dmabuf,
+				   struct dma_buf_attachment *attach)
+{
+	struct vfio_pci_dma_buf *priv = dmabuf->priv;
+	int ret = 0;
+
+	/* Only physical importers: see the top of this file. */
+	if (!attach->phys)
+		return -EOPNOTSUPP;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	if (!priv->vdev)
+		ret = -ENODEV;
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+static struct sg_table *
+vfio_pci_dma_buf_map_dma(struct dma_buf_attachment *attach,
+			 enum dma_data_direction dir)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static void vfio_pci_dma_buf_unmap_dma(struct dma_buf_attachment *attach,
+				       struct sg_table *sgt,
+				       enum dma_data_direction dir)
+{
+}
+
+/* Called with the dma_resv lock held. */
+static struct dma_buf_phys *
+vfio_pci_dma_buf_map_phys(struct dma_buf_attachment *attach)
+{
+	struct vfio_pci_dma_buf *priv = attach->dmabuf->priv;
+	struct dma_buf_phys *phys;
+
+	if (priv->revoked)
+		return ERR_PTR(-ENODEV);
+
+	phys = dma_buf_phys_alloc(priv->phys->nr_ranges, priv->phys->attr);
+	if (!phys)
+		return ERR_PTR(-ENOMEM);
+	phys->nr_ranges = priv->phys->nr_ranges;
+	memcpy(phys->ranges, priv->phys->ranges,
+	       array_size(phys->nr_ranges, sizeof(phys->ranges[0])));
+	return phys;
+}
+
+/* Called with the dma_resv lock held. */
+static void vfio_pci_dma_buf_unmap_phys(struct dma_buf_attachment *attach,
+					struct dma_buf_phys *phys)
+{
+	dma_buf_phys_free(phys);
+}
+
+static void vfio_pci_dma_buf_release(struct dma_buf *dmabuf)
+{
+	struct vfio_pci_dma_buf *priv = dmabuf->priv;
+
+	/*
+	 * Either this or vfio_pci_dma_buf_cleanup() takes the buffer off the
+	 * list.  Cleanup skips a buffer whose file is already dead, so if
+	 * priv->vdev is still set here, this buffer's registration reference
+	 * keeps vdev alive.
+	 */
+	if (priv->vdev) {
+		down_write(&priv->vdev->memory_lock);
+		list_del(&priv->node);
+		up_write(&priv->vdev->memory_lock);
+		vfio_device_put_registration(&priv->vdev->vdev);
+	}
+	dma_buf_phys_free(priv->phys);
+	kfree(priv);
+}
+
+static const struct dma_buf_ops vfio_pci_dma_buf_ops = {
+	.attach = vfio_pci_dma_buf_attach,
+	.map_dma_buf = vfio_pci_dma_buf_map_dma,
+	.unmap_dma_buf = vfio_pci_dma_buf_unmap_dma,
+	.release = vfio_pci_dma_buf_release,
+	.map_phys = vfio_pci_dma_buf_map_phys,
+	.unmap_phys = vfio_pci_dma_buf_unmap_phys,
+};
+
+/**
+ * vfio_pci_dma_buf_fill_phys - turn user ranges of a region into phys ranges
+ * @phys: the list to fill, from dma_buf_phys_alloc()
+ * @base: physical address of the region
+ * @size: size of the region, in bytes
+ * @ranges: the ranges from userspace, offsets into the region
+ * @nr_ranges: the number of @ranges
+ * @attr: the memory attribute of the region
+ *
+ * For the get_dmabuf_phys() of a variant driver whose region is
+ * physically contiguous.  The ranges were checked for alignment already.
+ *
+ * Return: 0, or -EINVAL if a range does not lie within the region.
+ */
+int vfio_pci_dma_buf_fill_phys(struct dma_buf_phys *phys, phys_addr_t base,
+			       u64 size,
+			       const struct vfio_region_dma_range *ranges,
+			       u32 nr_ranges, enum dma_buf_mem_attr attr)
+{
+	u64 end;
+	u32 i;
+
+	phys->attr = attr;
+	for (i = 0; i < nr_ranges; i++) {
+		if (check_add_overflow(ranges[i].offset, ranges[i].length,
+				       &end) || end > size)
+			return -EINVAL;
+		if (dma_buf_phys_add(phys, base + ranges[i].offset,
+				     ranges[i].length))
+			return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_fill_phys);
+
+/**
+ * vfio_pci_core_get_dmabuf_phys - get_dmabuf_phys() for plain BARs
+ * @vdev: the device
+ * @region_index: the BAR
+ * @ranges: the ranges from userspace, offsets into the BAR
+ * @nr_ranges: the number of @ranges
+ * @phys: the list to fill
+ *
+ * A memory BAR, which takes any uncached memory type: the meaning of the
+ * VM_ALLOW_ANY_UNCACHED flag that vfio-pci sets on its BAR mmaps.
+ *
+ * Return: 0, or -EINVAL for an I/O port BAR or a range outside the BAR.
+ */
+int vfio_pci_core_get_dmabuf_phys(struct vfio_pci_core_device *vdev,
+				  u32 region_index,
+				  const struct vfio_region_dma_range *ranges,
+				  u32 nr_ranges, struct dma_buf_phys *phys)
+{
+	struct pci_dev *pdev = vdev->pdev;
+
+	if (!(pci_resource_flags(pdev, region_index) & IORESOURCE_MEM))
+		return -EINVAL;
+	return vfio_pci_dma_buf_fill_phys(phys,
+					  pci_resource_start(pdev, region_index),
+					  pci_resource_len(pdev, region_index),
+					  ranges, nr_ranges,
+					  DMA_BUF_MEM_UNCACHED_ANY);
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_get_dmabuf_phys);
+
+/* Whether userspace may reach the BARs now.  memory_lock held. */
+static bool vfio_pci_dma_buf_usable(struct vfio_pci_core_device *vdev)
+{
+	return !vdev->pm_runtime_engaged && __vfio_pci_memory_enabled(vdev);
+}
+
+/* Set one buffer's state, and tell the importers if it changed. */
+static void vfio_pci_dma_buf_set(struct vfio_pci_dma_buf *priv, bool revoked)
+{
+	dma_resv_lock(priv->dmabuf->resv, NULL);
+	if (priv->revoked != revoked) {
+		priv->revoked = revoked;
+		dma_buf_move_notify(priv->dmabuf);
+	}
+	dma_resv_unlock(priv->dmabuf->resv);
+}
+
+/**
+ * vfio_pci_dma_buf_revoke - revoke every buffer of a device
+ * @vdev: the device
+ *
+ * Called where the BAR mappings of userspace are zapped.  When it returns,
+ * every importer has dropped its mappings.
+ *
+ * Context: memory_lock held for write.
+ */
+void vfio_pci_dma_buf_revoke(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_dma_buf *priv;
+
+	lockdep_assert_held_write(&vdev->memory_lock);
+	list_for_each_entry(priv, &vdev->dmabufs, node)
+		vfio_pci_dma_buf_set(priv, true);
+}
+
+/**
+ * vfio_pci_dma_buf_sync - lift the revoke once the BARs are usable again
+ * @vdev: the device
+ *
+ * Called before memory_lock is released, after anything that may have
+ * changed whether the BARs are usable: a command register or power state
+ * write, a reset, the end of runtime power management.
+ *
+ * Context: memory_lock held for write.
+ */
+void vfio_pci_dma_buf_sync(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_dma_buf *priv;
+	bool revoked;
+
+	lockdep_assert_held_write(&vdev->memory_lock);
+	revoked = !vfio_pci_dma_buf_usable(vdev);
+	list_for_each_entry(priv, &vdev->dmabufs, node)
+		vfio_pci_dma_buf_set(priv, revoked);
+}
+
+/**
+ * vfio_pci_dma_buf_cleanup - revoke every buffer of a device for good
+ * @vdev: the device, being closed
+ *
+ * The buffers stay valid for their holders but never map again, and they
+ * release their hold on the device.
+ *
+ * Context: process context, memory_lock not held.
+ */
+void vfio_pci_dma_buf_cleanup(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_dma_buf *priv, *tmp;
+
+	down_write(&vdev->memory_lock);
+	list_for_each_entry_safe(priv, tmp, &vdev->dmabufs, node) {
+		/* A dying file is left to vfio_pci_dma_buf_release(). */
+		if (!get_file_active(&priv->dmabuf->file))
+			continue;
+
+		dma_resv_lock(priv->dmabuf->resv, NULL);
+		list_del_init(&priv->node);
+		priv->vdev = NULL;
+		priv->revoked = true;
+		dma_buf_move_notify(priv->dmabuf);
+		dma_resv_unlock(priv->dmabuf->resv);
+		vfio_device_put_registration(&vdev->vdev);
+		fput(priv->dmabuf->file);
+	}
+	up_write(&vdev->memory_lock);
+}
+
+/**
+ * vfio_pci_core_feature_dma_buf - VFIO_DEVICE_FEATURE_DMA_BUF
+ * @device: the device
+ * @flags: the feature flags; only VFIO_DEVICE_FEATURE_GET (and PROBE)
+ * @arg: struct vfio_device_feature_dma_buf and its ranges
+ * @argsz: size of @arg, ranges included
+ *
+ * Return: the new dma-buf fd, 0 for a probe, or a negative errno as
+ * documented in include/uapi/linux/vfio.h.
+ */
+int vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
+				  struct vfio_device_feature_dma_buf __user *arg,
+				  size_t argsz)
+{
+	struct vfio_pci_core_device *vdev =
+		container_of(device, struct vfio_pci_core_device, vdev);
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct vfio_device_feature_dma_buf get;
+	struct vfio_region_dma_range *ranges;
+	struct vfio_pci_dma_buf *priv;
+	struct dma_buf_phys *phys;
+	u64 length = 0;
+	u32 i;
+	int ret;
+
+	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
+				 sizeof(get));
+	if (ret != 1)
+		return ret;
+
+	if (copy_from_user(&get, arg, sizeof(get)))
+		return -EFAULT;
+	if (!get.nr_ranges || get.flags ||
+	    get.open_flags & ~(O_ACCMODE | O_CLOEXEC) ||
+	    (get.open_flags & O_ACCMODE) == O_ACCMODE ||
+	    argsz < struct_size(&get, dma_ranges, get.nr_ranges))
+		return -EINVAL;
+	/* The region index is the BAR number, as everywhere in vfio-pci. */
+	if (get.region_index >= VFIO_PCI_ROM_REGION_INDEX)
+		return -ENODEV;
+	if (!vdev->pci_ops || !vdev->pci_ops->get_dmabuf_phys)
+		return -EOPNOTSUPP;
+
+	ranges = memdup_array_user(&arg->dma_ranges, get.nr_ranges,
+				   sizeof(*ranges));
+	if (IS_ERR(ranges))
+		return PTR_ERR(ranges);
+	for (i = 0; i < get.nr_ranges; i++) {
+		if (!ranges[i].length || !PAGE_ALIGNED(ranges[i].offset) ||
+		    !PAGE_ALIGNED(ranges[i].length) ||
+		    check_add_overflow(length, ranges[i].length, &length)) {
+			ret = -EINVAL;
+			goto err_free_ranges;
+		}
+	}
+
+	phys = dma_buf_phys_alloc(get.nr_ranges, DMA_BUF_MEM_DEVICE);
+	if (!phys) {
+		ret = -ENOMEM;
+		goto err_free_ranges;
+	}
+	ret = vdev->pci_ops->get_dmabuf_phys(vdev, get.region_index, ranges,
+					     get.nr_ranges, phys);
+	if (ret)
+		goto err_free_phys;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv) {
+		ret = -ENOMEM;
+		goto err_free_phys;
+	}
+	priv->phys = phys;
+	priv->vdev = vdev;
+	INIT_LIST_HEAD(&priv->node);
+
+	if (!vfio_device_try_get_registration(&vdev->vdev)) {
+		ret = -ENODEV;
+		goto err_free_priv;
+	}
+
+	exp_info.ops = &vfio_pci_dma_buf_ops;
+	exp_info.size = length;
+	exp_info.flags = get.open_flags & O_ACCMODE;
+	exp_info.priv = priv;
+	priv->dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(priv->dmabuf)) {
+		ret = PTR_ERR(priv->dmabuf);
+		goto err_put_registration;
+	}
+
+	/* From here on, vfio_pci_dma_buf_release() undoes everything. */
+	down_write(&vdev->memory_lock);
+	dma_resv_lock(priv->dmabuf->resv, NULL);
+	priv->revoked = !vfio_pci_dma_buf_usable(vdev);
+	list_add_tail(&priv->node, &vdev->dmabufs);
+	dma_resv_unlock(priv->dmabuf->resv);
+	up_write(&vdev->memory_lock);
+	kfree(ranges);
+
+	ret = dma_buf_fd(priv->dmabuf, get.open_flags & O_CLOEXEC);
+	if (ret < 0)
+		dma_buf_put(priv->dmabuf);
+	return ret;
+
+err_put_registration:
+	vfio_device_put_registration(&vdev->vdev);
+err_free_priv:
+	kfree(priv);
+err_free_phys:
+	dma_buf_phys_free(phys);
+err_free_ranges:
+	kfree(ranges);
+	return ret;
+}

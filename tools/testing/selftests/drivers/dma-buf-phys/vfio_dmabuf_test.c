@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF on a vfio-pci device (the ivshmem BAR2 of our
+ * guests, in no-IOMMU mode): what the buffer holds, as the test importer of
+ * CONFIG_DMABUF_PHYS_TEST sees it; bad input; and revocation by each
+ * trigger userspace can cause, and its end.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include "../../kselftest_harness.h"
+#include "phys_util.h"
+
+#define BAR	VFIO_PCI_BAR2_REGION_INDEX
+#define MAX_RANGES 8
+
+FIXTURE(vfio) {
+	char bdf[NAME_MAX + 1];
+	int container, group, device;
+	int phys;		/* the test importer, or -1 */
+	uint64_t bar_start, bar_size, cfg;
+};
+
+static int open_device(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(vfio) *self)
+{
+	self->device = ioctl(self->group, VFIO_GROUP_GET_DEVICE_FD, self->bdf);
+	return self->device;
+}
+
+FIXTURE_SETUP(vfio)
+{
+	struct vfio_region_info cfg = {
+		.argsz = sizeof(cfg),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	const char *drv = "/sys/bus/pci/drivers/vfio-pci";
+	char path[PATH_MAX], link[PATH_MAX], *group;
+	unsigned long long start, end, fl;
+	struct dirent *de;
+	ssize_t n;
+	FILE *f;
+	DIR *d;
+	int i;
+
+	self->container = -1;
+	self->group = -1;
+	self->device = -1;
+	self->phys = -1;
+	d = opendir(drv);
+	if (d) {
+		while ((de = readdir(d)))
+			if (strchr(de->d_name, ':'))
+				snprintf(self->bdf, sizeof(self->bdf), "%s",
+					 de->d_name);
+		closedir(d);
+	}
+	if (!self->bdf[0])
+		SKIP(return, "no device bound to vfio-pci");
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 self->bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	ASSERT_LT(0, n);
+	link[n] = 0;
+	group = basename(link);
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource",
+		 self->bdf);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	for (i = 0; i <= BAR; i++)
+		ASSERT_EQ(3, fscanf(f, "%llx %llx %llx", &start, &end, &fl));
+	fclose(f);
+	self->bar_start = start;
+	self->bar_size = end - start + 1;
+
+	self->container = open("/dev/vfio/vfio", O_RDWR);
+	ASSERT_LE(0, self->container);
+	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", group);
+	self->group = open(path, O_RDWR);
+	if (self->group < 0) {
+		snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+		self->group = open(path, O_RDWR);
+	}
+	ASSERT_LE(0, self->group);
+	ASSERT_EQ(0, ioctl(self->group, VFIO_GROUP_SET_CONTAINER,
+			   &self->container));
+	if (ioctl(self->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU))
+		ASSERT_EQ(0, ioctl(self->container, VFIO_SET_IOMMU,
+				   VFIO_TYPE1v2_IOMMU));
+	ASSERT_LE(0, open_device(_metadata, self));
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_GET_REGION_INFO, &cfg));
+	self->cfg = cfg.offset;
+
+	self->phys = open(DMA_BUF_PHYS_TEST_DEV, O_RDWR);
+	TH_LOG("%s: BAR2 %#llx, %llu MiB", self->bdf,
+	       (unsigned long long)self->bar_start,
+	       (unsigned long long)self->bar_size >> 20);
+}
+
+FIXTURE_TEARDOWN(vfio)
+{
+	if (self->phys >= 0)
+		close(self->phys);
+	if (self->device >= 0)
+		close(self->device);
+	if (self->group >= 0)
+		close(self->group);
+	if (self->container >= 0)
+		close(self->container);
+}
+
+/* The fd, or -errno.  argsz_delta shrinks or grows argsz. */
+static int export(int device, uint32_t feature_flags, uint32_t region,
+		  uint32_t open_flags, uint32_t flags,
+		  const struct vfio_region_dma_range *r, uint32_t nr,
+		  long argsz_delta)
+{
+	size_t sz = sizeof(struct vfio_device_feature) +
+		    sizeof(struct vfio_device_feature_dma_buf) +
+		    nr * sizeof(*r);
+	struct vfio_device_feature *feature = calloc(1, sz);
+	struct vfio_device_feature_dma_buf *get = (void *)feature->data;
+	int ret;
+
+	feature->argsz = sz + argsz_delta;
+	feature->flags = feature_flags | VFIO_DEVICE_FEATURE_DMA_BUF;
+	get->region_index = region;
+	get->open_flags = open_flags;
+	get->flags = flags;
+	get->nr_ranges = nr;
+	memcpy(get->dma_ranges, r, nr * sizeof(*r));
+	ret = ioctl(device, VFIO_DEVICE_FEATURE, feature);
+	free(feature);
+	return ret < 0 ? -errno : ret;
+}
+
+static int export_bar(int device, const struct vfio_region_dma_range *r,
+		      uint32_t nr)
+{
+	return export(device, VFIO_DEVICE_FEATURE_GET, BAR,
+		      O_RDWR | O_CLOEXEC, 0, r, nr, 0);
+}
+
+static uint16_t read_cmd(FIXTURE_DATA(vfio) *self)
+{
+	uint16_t cmd = 0;
+
+	if (pread(self->device, &cmd, 2, self->cfg + PCI_COMMAND) != 2)
+		return 0xffff;
+	return cmd;
+}
+
+static int write_cmd(FIXTURE_DATA(vfio) *self, uint16_t cmd)
+{
+	return pwrite(self->device, &cmd, 2, self->cfg + PCI_COMMAND) == 2 ?
+	       0 : -errno;
+}
+
+#define NO_IMPORTER "no " DMA_BUF_PHYS_TEST_DEV " to import with"
+
+TEST_F(vfio, probe)
+{
+	struct vfio_region_dma_range r = { 0, SZ_4K };
+
+	ASSERT_EQ(0, export(self->device, VFIO_DEVICE_FEATURE_GET |
+			    VFIO_DEVICE_FEATURE_PROBE, BAR, O_RDWR, 0, &r, 1,
+			    0));
+}
+
+TEST_F(vfio, whole_bar)
+{
+	struct vfio_region_dma_range r = { 0, self->bar_size };
+	struct dma_buf_phys_test_map map;
+	struct phys_range pr[MAX_RANGES];
+	int buf, imp;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	ASSERT_EQ(O_RDWR, fcntl(buf, F_GETFL) & O_ACCMODE);
+	ASSERT_EQ(FD_CLOEXEC, fcntl(buf, F_GETFD) & FD_CLOEXEC);
+	imp = phys_import(self->phys, buf);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, phys_map(imp, &map, pr, MAX_RANGES));
+	ASSERT_EQ(DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, map.attr);
+	ASSERT_EQ(1, map.nr_ranges);
+	ASSERT_EQ(self->bar_size, map.size);
+	ASSERT_EQ(self->bar_start, pr[0].paddr);
+	ASSERT_EQ(self->bar_size, pr[0].len);
+	close(imp);
+	close(buf);
+}
+
+TEST_F(vfio, ranges_in_order)
+{
+	struct vfio_region_dma_range r[] = {
+		{ self->bar_size - SZ_2M, SZ_2M },
+		{ 0, SZ_4K },
+		{ SZ_4K, SZ_4K },
+	};
+	struct dma_buf_phys_test_map map;
+	struct phys_range pr[MAX_RANGES];
+	int buf, imp;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	buf = export(self->device, VFIO_DEVICE_FEATURE_GET, BAR, O_RDONLY, 0,
+		     r, 3, 0);
+	ASSERT_LE(0, buf);
+	ASSERT_EQ(O_RDONLY, fcntl(buf, F_GETFL) & O_ACCMODE);
+	ASSERT_EQ(0, fcntl(buf, F_GETFD) & FD_CLOEXEC);
+	imp = phys_import(self->phys, buf);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, phys_map(imp, &map, pr, MAX_RANGES));
+	ASSERT_EQ(2, map.nr_ranges);
+	ASSERT_EQ(SZ_2M + 2 * SZ_4K, map.size);
+	ASSERT_EQ(self->bar_start + self->bar_size - SZ_2M, pr[0].paddr);
+	ASSERT_EQ(SZ_2M, pr[0].len);
+	ASSERT_EQ(self->bar_start, pr[1].paddr);
+	ASSERT_EQ(2 * SZ_4K, pr[1].len);
+	close(imp);
+	close(buf);
+}
+
+TEST_F(vfio, bad_input)
+{
+	const uint32_t get = VFIO_DEVICE_FEATURE_GET;
+	struct vfio_region_dma_range ok = { 0, SZ_4K }, r;
+	struct vfio_region_dma_range two[] = { { 0, -SZ_4K }, { 0, 2 * SZ_4K } };
+	int d = self->device;
+
+	/* Regions: ROM and above, an I/O-less empty BAR, a small BAR. */
+	EXPECT_EQ(-ENODEV, export(d, get, VFIO_PCI_ROM_REGION_INDEX, O_RDWR,
+				  0, &ok, 1, 0));
+	EXPECT_EQ(-ENODEV, export(d, get, VFIO_PCI_CONFIG_REGION_INDEX,
+				  O_RDWR, 0, &ok, 1, 0));
+	EXPECT_EQ(-ENODEV, export(d, get, 1000, O_RDWR, 0, &ok, 1, 0));
+	EXPECT_EQ(-EINVAL, export(d, get, VFIO_PCI_BAR1_REGION_INDEX,
+				  O_RDWR, 0, &ok, 1, 0));
+	EXPECT_EQ(-EINVAL, export(d, get, VFIO_PCI_BAR0_REGION_INDEX,
+				  O_RDWR, 0, &ok, 1, 0));
+	/* Flags. */
+	EXPECT_EQ(-EINVAL, export(d, get, BAR, O_RDWR, 1, &ok, 1, 0));
+	EXPECT_EQ(-EINVAL, export(d, get, BAR, O_RDWR | O_NONBLOCK, 0, &ok,
+				  1, 0));
+	EXPECT_EQ(-EINVAL, export(d, get, BAR, O_ACCMODE, 0, &ok, 1, 0));
+	EXPECT_EQ(-EINVAL, export(d, VFIO_DEVICE_FEATURE_SET, BAR, O_RDWR, 0,
+				  &ok, 1, 0));
+	/* Ranges. */
+	EXPECT_EQ(-EINVAL, export(d, get, BAR, O_RDWR, 0, &ok, 0, 0));
+	r = (struct vfio_region_dma_range) { 0, 0 };
+	EXPECT_EQ(-EINVAL, export_bar(d, &r, 1));
+	r = (struct vfio_region_dma_range) { 512, SZ_4K };
+	EXPECT_EQ(-EINVAL, export_bar(d, &r, 1));
+	r = (struct vfio_region_dma_range) { 0, SZ_4K + 512 };
+	EXPECT_EQ(-EINVAL, export_bar(d, &r, 1));
+	r = (struct vfio_region_dma_range) { self->bar_size, SZ_4K };
+	EXPECT_EQ(-EINVAL, export_bar(d, &r, 1));
+	r = (struct vfio_region_dma_range) { 0, self->bar_size + SZ_4K };
+	EXPECT_EQ(-EINVAL, export_bar(d, &r, 1));
+	r = (struct vfio_region_dma_range) { -SZ_4K, 2 * SZ_4K };
+	EXPECT_EQ(-EINVAL, export_bar(d, &r, 1));
+	EXPECT_EQ(-EINVAL, export_bar(d, two, 2));
+	/* argsz must cover the ranges. */
+	EXPECT_EQ(-EINVAL, export(d, get, BAR, O_RDWR, 0, &ok, 1,
+				  -(long)sizeof(ok)));
+	EXPECT_EQ(-EINVAL, export(d, get, BAR, O_RDWR, 0, &ok, 1, -1));
+}
+
+/* The buffer has no CPU mapping. */
+TEST_F(vfio, no_mmap)
+{
+	struct vfio_region_dma_range r = { 0, SZ_4K };
+	void *p;
+	int buf;
+
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	p = mmap(NULL, SZ_4K, PROT_READ, MAP_SHARED, buf, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	close(buf);
+}
+
+static void expect_revoked(struct __test_metadata *_metadata, int imp,
+			   uint64_t notifies, int map_ret)
+{
+	struct dma_buf_phys_test_events ev;
+	struct dma_buf_phys_test_map map;
+	struct phys_range pr[MAX_RANGES];
+
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(notifies, ev.move_notify);
+	ASSERT_EQ(map_ret, phys_map(imp, &map, pr, MAX_RANGES));
+}
+
+TEST_F(vfio, revoke_memory_disable)
+{
+	struct vfio_region_dma_range r = { 0, SZ_2M };
+	uint16_t cmd;
+	int buf, imp;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	cmd = read_cmd(self);
+	ASSERT_NE(0xffff, cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY)) {
+		ASSERT_EQ(0, write_cmd(self, cmd | PCI_COMMAND_MEMORY));
+		cmd |= PCI_COMMAND_MEMORY;
+	}
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	imp = phys_import(self->phys, buf);
+	ASSERT_LE(0, imp);
+	expect_revoked(_metadata, imp, 0, 0);
+
+	ASSERT_EQ(0, write_cmd(self, cmd & ~PCI_COMMAND_MEMORY));
+	expect_revoked(_metadata, imp, 1, -ENODEV);
+	/* Another write with memory still off changes nothing. */
+	ASSERT_EQ(0, write_cmd(self, cmd & ~PCI_COMMAND_MEMORY));
+	expect_revoked(_metadata, imp, 1, -ENODEV);
+
+	/* Exported while disabled: born revoked. */
+	{
+		int buf2 = export_bar(self->device, &r, 1), imp2;
+
+		ASSERT_LE(0, buf2);
+		imp2 = phys_import(self->phys, buf2);
+		ASSERT_LE(0, imp2);
+		expect_revoked(_metadata, imp2, 0, -ENODEV);
+		ASSERT_EQ(0, write_cmd(self, cmd));
+		expect_revoked(_metadata, imp2, 1, 0);
+		close(imp2);
+		close(buf2);
+	}
+	expect_revoked(_metadata, imp, 2, 0);
+	close(imp);
+	close(buf);
+}
+
+TEST_F(vfio, revoke_low_power)
+{
+	struct vfio_device_feature entry = {
+		.argsz = sizeof(entry),
+		.flags = VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+	};
+	struct vfio_device_feature exit = {
+		.argsz = sizeof(exit),
+		.flags = VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_LOW_POWER_EXIT,
+	};
+	struct vfio_region_dma_range r = { 0, SZ_2M };
+	int buf, imp;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	imp = phys_import(self->phys, buf);
+	ASSERT_LE(0, imp);
+	expect_revoked(_metadata, imp, 0, 0);
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_FEATURE, &entry));
+	expect_revoked(_metadata, imp, 1, -ENODEV);
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_FEATURE, &exit));
+	expect_revoked(_metadata, imp, 2, 0);
+	close(imp);
+	close(buf);
+}
+
+TEST_F(vfio, revoke_device_reset)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_dma_range r = { 0, SZ_2M };
+	int buf, imp;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_GET_INFO, &info));
+	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
+		SKIP(return, "%s has no reset method (VFIO_DEVICE_FLAGS_RESET)",
+		     self->bdf);
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	imp = phys_import(self->phys, buf);
+	ASSERT_LE(0, imp);
+	expect_revoked(_metadata, imp, 0, 0);
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_RESET));
+	/* Revoked for the reset, restored after it. */
+	expect_revoked(_metadata, imp, 2, 0);
+	close(imp);
+	close(buf);
+}
+
+TEST_F(vfio, revoke_hot_reset)
+{
+	struct vfio_pci_hot_reset_info info = { .argsz = sizeof(info) };
+	char buf[sizeof(struct vfio_pci_hot_reset) + sizeof(int32_t)] = {};
+	struct vfio_pci_hot_reset *reset = (void *)buf;
+	struct vfio_region_dma_range r = { 0, SZ_2M };
+	int fd, imp;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	if (ioctl(self->device, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &info) &&
+	    errno != ENOSPC)
+		SKIP(return, "%s cannot be hot reset: %s", self->bdf,
+		     strerror(errno));
+	ASSERT_EQ(1, info.count);
+	fd = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, fd);
+	imp = phys_import(self->phys, fd);
+	ASSERT_LE(0, imp);
+	reset->argsz = sizeof(buf);
+	reset->count = 1;
+	reset->group_fds[0] = self->group;
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_PCI_HOT_RESET, reset));
+	expect_revoked(_metadata, imp, 2, 0);
+	close(imp);
+	close(fd);
+}
+
+/* Closing the device revokes for good; the buffers outlive it. */
+TEST_F(vfio, revoke_device_close)
+{
+	struct vfio_region_dma_range r = { 0, SZ_2M };
+	int buf, buf2, imp;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	buf2 = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf2);
+	imp = phys_import(self->phys, buf);
+	ASSERT_LE(0, imp);
+	expect_revoked(_metadata, imp, 0, 0);
+
+	ASSERT_EQ(0, close(self->device));
+	self->device = -1;
+	expect_revoked(_metadata, imp, 1, -ENODEV);
+	/* Nobody new may attach to a dead buffer. */
+	ASSERT_EQ(-ENODEV, phys_import(self->phys, buf2));
+	close(buf2);
+
+	/* The device opens again, and exports anew; the old one stays dead. */
+	ASSERT_LE(0, open_device(_metadata, self));
+	buf2 = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf2);
+	close(buf2);
+	expect_revoked(_metadata, imp, 1, -ENODEV);
+	close(buf);
+	close(imp);
+}
+
+TEST_HARNESS_MAIN
