@@ -47,17 +47,21 @@ cd "$tree"
 quilt() { command quilt --quiltrc "$TOP/harness/quiltrc" "$@"; }
 ln -sfn "$TOP/patches" patches
 sum=$(cd "$TOP/patches" && cat series $(grep -v -e '^#' -e '^$' series) 2>/dev/null | sha256sum)
-if [ "$(cat "$BUILD/.tree-series" 2>/dev/null)" != "$sum" ]; then
+# Edits to patched files that are not refreshed into patches/ would be
+# built and tested but not committed: refuse them, or drop them (FORCE=1).
+dirty=
+for p in $(quilt applied 2>/dev/null); do
+	if [ -n "$(quilt diff -z -P "$p" 2>/dev/null)" ]; then
+		dirty="$dirty $p"
+	fi
+done
+if [ -n "$dirty" ] && [ -z "${FORCE:-}" ]; then
+	echo "tree: changes not refreshed into patches/ in:$dirty" >&2
+	echo "tree: run 'quilt refresh' in build/linux, or FORCE=1 to drop them" >&2
+	exit 1
+fi
+if [ -n "$dirty" ] || [ "$(cat "$BUILD/.tree-series" 2>/dev/null)" != "$sum" ]; then
 	if [ -n "$(quilt applied 2>/dev/null)" ]; then
-		if [ -z "${FORCE:-}" ]; then
-			for p in $(quilt applied); do
-				if [ -n "$(quilt diff -z -P "$p" 2>/dev/null)" ]; then
-					echo "tree: $p has changes that are not refreshed into patches/;" >&2
-					echo "tree: run 'quilt refresh' in build/linux, or FORCE=1 to drop them" >&2
-					exit 1
-				fi
-			done
-		fi
 		quilt pop -a -f -q >/dev/null
 	fi
 	if grep -q -v -e '^#' -e '^$' "$TOP/patches/series"; then
