@@ -50,14 +50,12 @@ struct phys_test_buf {
 	struct dma_buf *dmabuf;
 	/* In phys_test_buffers, under phys_test_lock. */
 	struct list_head node;
-	enum dma_buf_mem_attr attr;
 	/* Under the dma_resv lock. */
 	bool revoked;
 	/* The pool's device went away: revoked for good.  Under dma_resv. */
 	bool gone;
-	phys_addr_t base;
-	u32 nr_chunks;
-	struct dma_buf_phys_test_chunk chunks[] __counted_by(nr_chunks);
+	/* What map_phys lends copies of; never changes. */
+	struct dma_buf_phys *phys;
 };
 
 /* Exporter */
@@ -76,48 +74,16 @@ static int phys_test_attach(struct dma_buf *dmabuf,
 	return gone ? -ENODEV : 0;
 }
 
-static struct sg_table *phys_test_map_dma_buf(struct dma_buf_attachment *a,
-					      enum dma_data_direction dir)
-{
-	return ERR_PTR(-EOPNOTSUPP);
-}
-
-static void phys_test_unmap_dma_buf(struct dma_buf_attachment *a,
-				    struct sg_table *sgt,
-				    enum dma_data_direction dir)
-{
-}
-
 /* Called with the buffer's dma_resv lock held. */
 static struct dma_buf_phys *phys_test_map_phys(struct dma_buf_attachment *a)
 {
 	struct phys_test_buf *buf = a->dmabuf->priv;
 	struct dma_buf_phys *phys;
-	u32 i;
-	int ret;
 
 	if (buf->revoked || buf->gone)
 		return ERR_PTR(-ENODEV);
-
-	phys = dma_buf_phys_alloc(buf->nr_chunks, buf->attr);
-	if (!phys)
-		return ERR_PTR(-ENOMEM);
-	for (i = 0; i < buf->nr_chunks; i++) {
-		ret = dma_buf_phys_add(phys, buf->base + buf->chunks[i].offset,
-				       buf->chunks[i].len);
-		if (ret) {
-			dma_buf_phys_free(phys);
-			return ERR_PTR(ret);
-		}
-	}
-	return phys;
-}
-
-/* Called with the buffer's dma_resv lock held. */
-static void phys_test_unmap_phys(struct dma_buf_attachment *a,
-				 struct dma_buf_phys *phys)
-{
-	dma_buf_phys_free(phys);
+	phys = dma_buf_phys_dup(buf->phys);
+	return phys ?: ERR_PTR(-ENOMEM);
 }
 
 static void phys_test_release(struct dma_buf *dmabuf)
@@ -127,28 +93,30 @@ static void phys_test_release(struct dma_buf *dmabuf)
 	mutex_lock(&phys_test_lock);
 	list_del(&buf->node);
 	mutex_unlock(&phys_test_lock);
-	kvfree(buf);
+	dma_buf_phys_free(buf->phys);
+	kfree(buf);
 }
 
 static const struct dma_buf_ops phys_test_ops = {
 	.attach = phys_test_attach,
-	.map_dma_buf = phys_test_map_dma_buf,
-	.unmap_dma_buf = phys_test_unmap_dma_buf,
+	.map_dma_buf = dma_buf_phys_only_map,
+	.unmap_dma_buf = dma_buf_phys_only_unmap,
 	.release = phys_test_release,
 	.map_phys = phys_test_map_phys,
-	.unmap_phys = phys_test_unmap_phys,
+	.unmap_phys = dma_buf_phys_unmap_free,
 };
 
 /* The same buffers, from an exporter that does not offer map_phys. */
 static const struct dma_buf_ops phys_test_nophys_ops = {
-	.map_dma_buf = phys_test_map_dma_buf,
-	.unmap_dma_buf = phys_test_unmap_dma_buf,
+	.map_dma_buf = dma_buf_phys_only_map,
+	.unmap_dma_buf = dma_buf_phys_only_unmap,
 	.release = phys_test_release,
 };
 
 static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dma_buf_phys_test_chunk *chunks;
 	struct dma_buf_phys_test_create arg;
 	struct phys_test_buf *buf;
 	struct dma_buf *dmabuf;
@@ -164,34 +132,40 @@ static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 	    !arg.nr_chunks || arg.nr_chunks > PHYS_TEST_MAX_CHUNKS)
 		return -EINVAL;
 
-	buf = kvzalloc(struct_size(buf, chunks, arg.nr_chunks), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	buf->nr_chunks = arg.nr_chunks;
-	buf->attr = arg.attr;
+	chunks = memdup_array_user(u64_to_user_ptr(arg.chunks), arg.nr_chunks,
+				   sizeof(*chunks));
+	if (IS_ERR(chunks))
+		return PTR_ERR(chunks);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err_free_chunks;
+	}
 	INIT_LIST_HEAD(&buf->node);
-	if (copy_from_user(buf->chunks, u64_to_user_ptr(arg.chunks),
-			   array_size(arg.nr_chunks, sizeof(buf->chunks[0])))) {
-		ret = -EFAULT;
-		goto err_free;
+	buf->phys = dma_buf_phys_alloc(arg.nr_chunks, arg.attr);
+	if (!buf->phys) {
+		ret = -ENOMEM;
+		goto err_free_buf;
 	}
 
 	mutex_lock(&phys_test_lock);
 	ret = -ENODEV;
 	if (!phys_test_pool.pdev)
 		goto err_unlock;
-	ret = -EINVAL;
 	for (i = 0; i < arg.nr_chunks; i++) {
-		struct dma_buf_phys_test_chunk *c = &buf->chunks[i];
+		struct dma_buf_phys_test_chunk *c = &chunks[i];
 
-		if (!c->len || !PAGE_ALIGNED(c->offset) ||
-		    !PAGE_ALIGNED(c->len) ||
-		    check_add_overflow(c->offset, c->len, &end) ||
+		ret = -EINVAL;
+		if (check_add_overflow(c->offset, c->len, &end) ||
 		    end > phys_test_pool.size ||
 		    check_add_overflow(size, c->len, &size))
 			goto err_unlock;
+		/* Refuses empty and misaligned chunks. */
+		ret = dma_buf_phys_add(buf->phys,
+				       phys_test_pool.paddr + c->offset, c->len);
+		if (ret)
+			goto err_unlock;
 	}
-	buf->base = phys_test_pool.paddr;
 
 	exp_info.ops = arg.flags & DMA_BUF_PHYS_TEST_F_NO_PHYS ?
 		       &phys_test_nophys_ops : &phys_test_ops;
@@ -207,6 +181,7 @@ static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 	buf->dmabuf = dmabuf;
 	list_add(&buf->node, &phys_test_buffers);
 	mutex_unlock(&phys_test_lock);
+	kfree(chunks);
 
 	/* From here on, release frees buf. */
 	ret = dma_buf_fd(dmabuf, O_CLOEXEC);
@@ -215,16 +190,16 @@ static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 		return ret;
 	}
 	arg.fd = ret;
-	if (put_user(arg.fd, &uarg->fd)) {
-		/* The fd is installed; userspace gave a bad pointer. */
-		return -EFAULT;
-	}
-	return 0;
+	/* On a bad pointer the fd stays installed, as for any ioctl. */
+	return put_user(arg.fd, &uarg->fd) ? -EFAULT : 0;
 
 err_unlock:
 	mutex_unlock(&phys_test_lock);
-err_free:
-	kvfree(buf);
+	dma_buf_phys_free(buf->phys);
+err_free_buf:
+	kfree(buf);
+err_free_chunks:
+	kfree(chunks);
 	return ret;
 }
 

@@ -73,6 +73,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 /**
  * dma_buf_phys_attach - attach an importer that maps physical ranges
@@ -260,6 +261,28 @@ int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr,
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_add, DMA_BUF);
 
 /**
+ * dma_buf_phys_dup - copy a range list
+ * @phys: the list
+ *
+ * For an exporter that keeps its ranges and lends copies from map_phys.
+ *
+ * Return: the copy, or NULL if out of memory.
+ */
+struct dma_buf_phys *dma_buf_phys_dup(const struct dma_buf_phys *phys)
+{
+	struct dma_buf_phys *copy;
+
+	copy = dma_buf_phys_alloc(phys->nr_ranges, phys->attr);
+	if (!copy)
+		return NULL;
+	copy->nr_ranges = phys->nr_ranges;
+	memcpy(copy->ranges, phys->ranges,
+	       array_size(phys->nr_ranges, sizeof(phys->ranges[0])));
+	return copy;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_dup, DMA_BUF);
+
+/**
  * dma_buf_phys_free - free a range list from dma_buf_phys_alloc()
  * @phys: the list, or NULL
  */
@@ -268,3 +291,47 @@ void dma_buf_phys_free(struct dma_buf_phys *phys)
 	kvfree(phys);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_free, DMA_BUF);
+
+/**
+ * dma_buf_phys_unmap_free - unmap_phys of exporters that lend fresh lists
+ * @attach: the attachment
+ * @phys: a list from dma_buf_phys_alloc() or dma_buf_phys_dup()
+ *
+ * For an exporter whose map_phys returns a list made for the call.
+ */
+void dma_buf_phys_unmap_free(struct dma_buf_attachment *attach,
+			     struct dma_buf_phys *phys)
+{
+	dma_buf_phys_free(phys);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_unmap_free, DMA_BUF);
+
+/**
+ * dma_buf_phys_only_map - map_dma_buf of an exporter of physical ranges only
+ * @attach: the attachment
+ * @dir: the direction
+ *
+ * dma_buf_export() wants a map_dma_buf.  An exporter that serves only
+ * physical importers refuses DMA attachments in its attach callback, and
+ * puts this here.
+ *
+ * Return: ERR_PTR(-EOPNOTSUPP).
+ */
+struct sg_table *dma_buf_phys_only_map(struct dma_buf_attachment *attach,
+				       enum dma_data_direction dir)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_only_map, DMA_BUF);
+
+/**
+ * dma_buf_phys_only_unmap - the unmap_dma_buf to go with dma_buf_phys_only_map
+ * @attach: the attachment
+ * @sgt: never a table: dma_buf_phys_only_map() makes none
+ * @dir: the direction
+ */
+void dma_buf_phys_only_unmap(struct dma_buf_attachment *attach,
+			     struct sg_table *sgt, enum dma_data_direction dir)
+{
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_only_unmap, DMA_BUF);

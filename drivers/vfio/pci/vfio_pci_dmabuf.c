@@ -30,7 +30,6 @@
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #include <linux/vfio.h>
 
 #include "vfio_pci_priv.h"
@@ -67,19 +66,6 @@ static int vfio_pci_dma_buf_attach(struct dma_buf *dmabuf,
 	return ret;
 }
 
-static struct sg_table *
-vfio_pci_dma_buf_map_dma(struct dma_buf_attachment *attach,
-			 enum dma_data_direction dir)
-{
-	return ERR_PTR(-EOPNOTSUPP);
-}
-
-static void vfio_pci_dma_buf_unmap_dma(struct dma_buf_attachment *attach,
-				       struct sg_table *sgt,
-				       enum dma_data_direction dir)
-{
-}
-
 /* Called with the dma_resv lock held. */
 static struct dma_buf_phys *
 vfio_pci_dma_buf_map_phys(struct dma_buf_attachment *attach)
@@ -89,21 +75,8 @@ vfio_pci_dma_buf_map_phys(struct dma_buf_attachment *attach)
 
 	if (priv->revoked)
 		return ERR_PTR(-ENODEV);
-
-	phys = dma_buf_phys_alloc(priv->phys->nr_ranges, priv->phys->attr);
-	if (!phys)
-		return ERR_PTR(-ENOMEM);
-	phys->nr_ranges = priv->phys->nr_ranges;
-	memcpy(phys->ranges, priv->phys->ranges,
-	       array_size(phys->nr_ranges, sizeof(phys->ranges[0])));
-	return phys;
-}
-
-/* Called with the dma_resv lock held. */
-static void vfio_pci_dma_buf_unmap_phys(struct dma_buf_attachment *attach,
-					struct dma_buf_phys *phys)
-{
-	dma_buf_phys_free(phys);
+	phys = dma_buf_phys_dup(priv->phys);
+	return phys ?: ERR_PTR(-ENOMEM);
 }
 
 static void vfio_pci_dma_buf_release(struct dma_buf *dmabuf)
@@ -128,11 +101,11 @@ static void vfio_pci_dma_buf_release(struct dma_buf *dmabuf)
 
 static const struct dma_buf_ops vfio_pci_dma_buf_ops = {
 	.attach = vfio_pci_dma_buf_attach,
-	.map_dma_buf = vfio_pci_dma_buf_map_dma,
-	.unmap_dma_buf = vfio_pci_dma_buf_unmap_dma,
+	.map_dma_buf = dma_buf_phys_only_map,
+	.unmap_dma_buf = dma_buf_phys_only_unmap,
 	.release = vfio_pci_dma_buf_release,
 	.map_phys = vfio_pci_dma_buf_map_phys,
-	.unmap_phys = vfio_pci_dma_buf_unmap_phys,
+	.unmap_phys = dma_buf_phys_unmap_free,
 };
 
 /**

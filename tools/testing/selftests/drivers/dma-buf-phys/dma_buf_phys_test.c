@@ -65,6 +65,21 @@ static int create_and_map(int dev, const struct dma_buf_phys_test_chunk *c,
 	return ret;
 }
 
+/* A 2 MiB buffer at the start of the pool, with two importers. */
+static int create_two_importers(int dev, int *imp, int *imp2)
+{
+	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_2M };
+	int buf = phys_create(dev, &c, 1, 0, 0);
+
+	if (buf < 0)
+		return buf;
+	*imp = phys_import(dev, buf);
+	*imp2 = phys_import(dev, buf);
+	if (*imp < 0 || *imp2 < 0)
+		return -1;
+	return buf;
+}
+
 TEST_F(phys, contiguous_each_attr)
 {
 	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_2M };
@@ -82,29 +97,26 @@ TEST_F(phys, contiguous_each_attr)
 	}
 }
 
-TEST_F(phys, gigabyte_aligned)
+/* One chunk: 1 GiB aligned, 2 MiB long but 4 KiB off 2 MiB alignment. */
+TEST_F(phys, single_chunk_layouts)
 {
-	struct dma_buf_phys_test_chunk c = { .offset = SZ_1G, .len = SZ_1G };
+	static const struct dma_buf_phys_test_chunk layouts[] = {
+		{ .offset = SZ_1G, .len = SZ_1G },
+		{ .offset = SZ_4K, .len = SZ_2M },
+		{ .offset = SZ_2M - SZ_4K, .len = SZ_4K },
+	};
 	struct dma_buf_phys_test_map map;
 	struct phys_range r[MAX_RANGES];
+	unsigned int i;
 
-	ASSERT_EQ(0, create_and_map(self->dev, &c, 1, 0, &map, r));
-	ASSERT_EQ(1, map.nr_ranges);
-	ASSERT_EQ(self->pool.paddr + SZ_1G, r[0].paddr);
-	ASSERT_EQ(0, r[0].paddr % SZ_1G);
-	ASSERT_EQ(SZ_1G, r[0].len);
-}
-
-TEST_F(phys, misaligned_to_2m)
-{
-	struct dma_buf_phys_test_chunk c = { .offset = SZ_4K, .len = SZ_2M };
-	struct dma_buf_phys_test_map map;
-	struct phys_range r[MAX_RANGES];
-
-	ASSERT_EQ(0, create_and_map(self->dev, &c, 1, 0, &map, r));
-	ASSERT_EQ(1, map.nr_ranges);
-	ASSERT_EQ(self->pool.paddr + SZ_4K, r[0].paddr);
-	ASSERT_EQ(SZ_2M, r[0].len);
+	for (i = 0; i < ARRAY_SIZE(layouts); i++) {
+		ASSERT_EQ(0, create_and_map(self->dev, &layouts[i], 1, 0,
+					    &map, r));
+		ASSERT_EQ(1, map.nr_ranges);
+		ASSERT_EQ(layouts[i].len, map.size);
+		ASSERT_EQ(self->pool.paddr + layouts[i].offset, r[0].paddr);
+		ASSERT_EQ(layouts[i].len, r[0].len);
+	}
 }
 
 /* Buffer order is kept; physically adjacent chunks are merged. */
@@ -243,18 +255,13 @@ TEST_F(phys, import_bad_input)
 
 TEST_F(phys, revoke_and_restore)
 {
-	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_2M };
 	struct dma_buf_phys_test_events ev;
 	struct dma_buf_phys_test_map map;
 	struct phys_range r[MAX_RANGES];
 	int buf, imp, imp2;
 
-	buf = phys_create(self->dev, &c, 1, 0, 0);
+	buf = create_two_importers(self->dev, &imp, &imp2);
 	ASSERT_LE(0, buf);
-	imp = phys_import(self->dev, buf);
-	ASSERT_LE(0, imp);
-	imp2 = phys_import(self->dev, buf);
-	ASSERT_LE(0, imp2);
 	ASSERT_EQ(0, phys_map(imp, &map, r, MAX_RANGES));
 	ASSERT_EQ(0, phys_events(imp, &ev));
 	ASSERT_EQ(1, ev.mapped);
@@ -310,16 +317,11 @@ TEST_F(phys, close_fd_after_import)
 
 TEST_F(phys, poison_reaches_every_importer)
 {
-	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_2M };
 	struct dma_buf_phys_test_events ev;
 	int buf, imp, imp2;
 
-	buf = phys_create(self->dev, &c, 1, 0, 0);
+	buf = create_two_importers(self->dev, &imp, &imp2);
 	ASSERT_LE(0, buf);
-	imp = phys_import(self->dev, buf);
-	ASSERT_LE(0, imp);
-	imp2 = phys_import(self->dev, buf);
-	ASSERT_LE(0, imp2);
 
 	ASSERT_EQ(0, phys_poison(self->dev, buf, SZ_1M, SZ_4K));
 	ASSERT_EQ(0, phys_events(imp, &ev));
