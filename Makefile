@@ -12,7 +12,8 @@
 #   make check      build and test both architectures; the last line is
 #                   "N passed, N failed, N skipped"
 #   make tree       prepare build/linux (source + overlay + series) for quilt
-#   make kernel     build the kernel for ARCH (LLVM=1: with clang)
+#   make kernel     build the kernel for ARCH (LLVM=1: with clang; DEBUG=1:
+#                   the debug kernel, lockdep and KASAN)
 #   make selftests  build the selftests for ARCH
 #   make clean      remove build/ (the ccache in CACHE stays)
 
@@ -29,7 +30,7 @@ BUILD := $(TOP)/build
 # reuses it: the compiler cache and the arm64 busybox.
 CACHE ?= /var/cache/kvm-dmabuf
 
-export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS
+export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG
 export CCACHE_DIR := $(CACHE)/ccache
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1
@@ -63,13 +64,13 @@ initramfs: initramfs-$(ARCH)
 
 run: initramfs-$(ARCH)
 	@rc=0; $(H)/boot.sh $(ARCH) run || rc=1; \
-	$(H)/report.sh $(ARCH)$(if $(CPU),-$(CPU)) || rc=1; exit $$rc
+	$(H)/report.sh $(ARCH)$(if $(CPU),-$(CPU))$(if $(DEBUG),-debug) || rc=1; exit $$rc
 
 # Build everything first, one architecture after the other (two cores: one
 # build at a time), then boot each and let report.sh judge.
 check: $(addprefix initramfs-,$(ARCHS))
 	@rc=0; for a in $(ARCHS); do $(H)/boot.sh $$a check || rc=1; done; \
-	$(H)/report.sh $(ARCHS) || rc=1; exit $$rc
+	$(H)/report.sh $(addsuffix $(if $(DEBUG),-debug),$(ARCHS)) || rc=1; exit $$rc
 
 clean:
 	rm -rf $(BUILD)

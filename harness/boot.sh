@@ -16,13 +16,15 @@
 #   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
 #   INJECT=fail|hang|warn   make the guest fail on purpose
+#   DEBUG=1            boot the debug kernel (lockdep, KASAN); the run
+#                      directory is then <arch>-debug
 set -uo pipefail
 : "${TOP:?}" "${BUILD:?}"
 arch=$1
 mode=$2
-run=$arch${CPU:+-$CPU}
+run=$arch${CPU:+-$CPU}${DEBUG:+-debug}
 dir=$BUILD/$run
-obj=$BUILD/obj/$arch
+obj=$BUILD/obj/$arch${DEBUG:+-debug}
 size=${IVSHMEM_SIZE:-4G}
 pool=${POOL_SIZE:-4G}
 mkdir -p "$dir"

@@ -5,12 +5,14 @@
 # and harness/config/<arch>.config; every option the fragments set is checked
 # in the result.
 #
-# usage: build-kernel.sh arm64|x86_64      (LLVM=1 in the environment: clang)
+# usage: build-kernel.sh arm64|x86_64
+# environment: LLVM=1 builds with clang; DEBUG=1 adds harness/config/debug.config
+# (lockdep, KASAN) and builds in build/obj/<arch>-debug.
 set -euo pipefail
 : "${TOP:?}" "${BUILD:?}"
 arch=$1
 tree=$BUILD/linux
-obj=$BUILD/obj/$arch${LLVM:+-llvm}
+obj=$BUILD/obj/$arch${LLVM:+-llvm}${DEBUG:+-debug}
 log=$obj.log
 mkdir -p "$obj"
 
@@ -29,6 +31,7 @@ fi
 [ -n "${W:-}" ] && args+=(W="$W")
 
 frags=("$TOP/harness/config/common.config" "$TOP/harness/config/$arch.config")
+[ -n "${DEBUG:-}" ] && frags+=("$TOP/harness/config/debug.config")
 cat "${frags[@]}" > "$obj/fragments.config.new"
 if ! cmp -s "$obj/fragments.config.new" "$obj/fragments.config" || [ ! -f "$obj/.config" ]; then
 	mv "$obj/fragments.config.new" "$obj/fragments.config"
@@ -55,4 +58,4 @@ if ! make "${args[@]}" "$image" headers >"$log" 2>&1; then
 	exit 1
 fi
 grep -E '(warning|error):' "$log" | sort -u > "$obj.warnings" || true
-echo "build-kernel: $arch${LLVM:+ (LLVM)} $image in $(( $(date +%s) - start )) s, $(wc -l < "$obj.warnings") warning lines (see $obj.warnings)"
+echo "build-kernel: $arch${LLVM:+ (LLVM)}${DEBUG:+ (debug)} $image in $(( $(date +%s) - start )) s, $(wc -l < "$obj.warnings") warning lines (see $obj.warnings)"

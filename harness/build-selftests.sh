@@ -8,7 +8,7 @@ set -euo pipefail
 : "${TOP:?}" "${BUILD:?}"
 arch=$1
 tree=$BUILD/linux
-hdr=$BUILD/obj/$arch/usr/include
+hdr=$BUILD/obj/$arch${DEBUG:+-debug}/usr/include
 out=$BUILD/kst/$arch
 list=$TOP/harness/tests/$arch.list
 
