@@ -31,6 +31,7 @@ makedir() {
 	done
 	echo "$d"
 }
+mkdir -p "$out"
 : > "$out.log"
 for d in $(for p in $progs; do makedir "$p"; done | sort -u); do
 	targets=$(for p in $progs; do
