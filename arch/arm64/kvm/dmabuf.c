@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Stage-2 faults on memory slots bound to a dma-buf (KVM_MEM_DMABUF): the
+ * pfn, the block size and the memory attribute come from the binding, not
+ * from a VMA.  See virt/kvm/dmabuf.c.
+ *
+ * Attributes: DEVICE is mapped Device-nGnRE, UNCACHED_ANY Normal-NC, both
+ * never executable; CACHEABLE is mapped Normal-WB, which needs FEAT_S2FWB
+ * (refused at bind time without it): the memory may have no kernel mapping
+ * to clean the data cache through.  For the same reason an executable
+ * mapping of cacheable memory needs either FEAT_DIC or memory in the
+ * linear map, for the I-cache maintenance; otherwise an instruction fetch
+ * gets a prefetch abort.
+ */
+#include <linux/kvm_host.h>
+#include <linux/kvm_dmabuf.h>
+
+#include <asm/kvm_emulate.h>
+#include <asm/kvm_mmu.h>
+#include <asm/kvm_pgtable.h>
+#include <asm/stage2_pgtable.h>
+
+#include "dmabuf.h"
+
+/**
+ * kvm_arch_dmabuf_attr_supported - whether stage 2 can map an attribute
+ * @kvm: the VM
+ * @attr: the exporter's attribute
+ *
+ * Return: false for cacheable memory without FEAT_S2FWB.
+ */
+bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
+{
+	return attr != DMA_BUF_MEM_CACHEABLE ||
+	       cpus_have_final_cap(ARM64_HAS_STAGE2_FWB);
+}
+
+/* The largest stage-2 block for a contiguous run of 1 << order pages. */
+static unsigned long kvm_dmabuf_block_size(int order)
+{
+#ifndef __PAGETABLE_PMD_FOLDED
+	if (order >= PUD_SHIFT - PAGE_SHIFT)
+		return PUD_SIZE;
+#endif
+	if (order >= PMD_SHIFT - PAGE_SHIFT)
+		return PMD_SIZE;
+	return PAGE_SIZE;
+}
+
+/**
+ * kvm_arm_dmabuf_abort - handle a stage-2 fault on a dma-buf slot
+ * @vcpu: the faulting vCPU
+ * @fault_ipa: the faulting IPA
+ * @memslot: the slot, with KVM_MEM_DMABUF
+ * @fault_is_perm: a permission fault
+ *
+ * Context: kvm->srcu held.
+ *
+ * Return: 0 when the guest can retry; -ENOEXEC for an instruction fetch
+ * that may not be mapped executable (the caller injects a prefetch abort);
+ * -EFAULT with a KVM_EXIT_MEMORY_FAULT exit prepared when the memory
+ * cannot be mapped (KVM_MEMORY_EXIT_FLAG_REVOKED while revoked); -EINTR on
+ * a signal; another negative errno on failure.
+ */
+int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
+			 struct kvm_memory_slot *memslot, bool fault_is_perm)
+{
+	struct kvm_mmu_memory_cache *memcache = &vcpu->arch.mmu_page_cache;
+	bool write_fault = kvm_is_write_fault(vcpu);
+	bool exec_fault = kvm_vcpu_trap_is_exec_fault(vcpu);
+	enum kvm_pgtable_walk_flags flags = KVM_PGTABLE_WALK_HANDLE_FAULT |
+					    KVM_PGTABLE_WALK_SHARED;
+	struct kvm_pgtable *pgt = vcpu->arch.hw_mmu->pgt;
+	enum kvm_pgtable_prot prot = KVM_PGTABLE_PROT_R;
+	gfn_t gfn = fault_ipa >> PAGE_SHIFT;
+	struct kvm *kvm = vcpu->kvm;
+	struct kvm_dmabuf_pfn p;
+	unsigned long mmu_seq, size;
+	int ret;
+
+	/* Being deleted: let the guest retry until it is gone. */
+	if (memslot->flags & KVM_MEMSLOT_INVALID)
+		return 0;
+	/* Guest hypervisors' stage 2 over dma-buf slots: not supported. */
+	if (kvm_is_nested_s2_mmu(kvm, vcpu->arch.hw_mmu))
+		return -EFAULT;
+
+	if (!fault_is_perm) {
+		ret = kvm_mmu_topup_memory_cache(memcache,
+						 kvm_mmu_cache_min_pages(vcpu->arch.hw_mmu));
+		if (ret)
+			return ret;
+	}
+
+	mmu_seq = kvm->mmu_invalidate_seq;
+	/* Pairs with the smp_wmb() of kvm_mmu_invalidate_end(). */
+	smp_rmb();
+
+	ret = kvm_dmabuf_get_pfn(kvm, memslot, gfn,
+				 PUD_SHIFT - PAGE_SHIFT, &p);
+	if (ret == -EINTR) {
+		kvm_handle_signal_exit(vcpu);
+		return -EINTR;
+	}
+	if (ret) {
+		kvm_prepare_memory_fault_exit(vcpu, gfn << PAGE_SHIFT,
+					      PAGE_SIZE, write_fault,
+					      exec_fault, false);
+		if (ret == -ENODEV)
+			vcpu->run->memory_fault.flags |=
+				KVM_MEMORY_EXIT_FLAG_REVOKED;
+		return -EFAULT;
+	}
+
+	switch (p.attr) {
+	case DMA_BUF_MEM_DEVICE:
+		prot |= KVM_PGTABLE_PROT_DEVICE;
+		break;
+	case DMA_BUF_MEM_UNCACHED_ANY:
+		prot |= KVM_PGTABLE_PROT_NORMAL_NC;
+		break;
+	default:
+		/* FWB was checked: no data cache maintenance is needed. */
+		if (cpus_have_final_cap(ARM64_HAS_CACHE_DIC)) {
+			prot |= KVM_PGTABLE_PROT_X;
+			flags |= KVM_PGTABLE_WALK_SKIP_CMO;
+		} else if (exec_fault && pfn_is_map_memory(p.pfn)) {
+			prot |= KVM_PGTABLE_PROT_X;
+		}
+		break;
+	}
+	if (exec_fault && !(prot & KVM_PGTABLE_PROT_X)) {
+		ret = -ENOEXEC;
+		goto out_release;
+	}
+	if (!(memslot->flags & KVM_MEM_READONLY))
+		prot |= KVM_PGTABLE_PROT_W;
+
+	size = kvm_dmabuf_block_size(p.max_order);
+
+	read_lock(&kvm->mmu_lock);
+	if (mmu_invalidate_retry(kvm, mmu_seq)) {
+		ret = 0;
+		goto out_unlock;
+	}
+	if (fault_is_perm)
+		ret = kvm_pgtable_stage2_relax_perms(pgt, fault_ipa, prot);
+	else
+		ret = kvm_pgtable_stage2_map(pgt, ALIGN_DOWN(fault_ipa, size),
+					     size,
+					     ALIGN_DOWN(PFN_PHYS(p.pfn), size),
+					     prot, memcache, flags);
+	if (ret == -EAGAIN)
+		ret = 0;
+out_unlock:
+	read_unlock(&kvm->mmu_lock);
+out_release:
+	if (p.refcounted)
+		kvm_release_pfn_clean(p.pfn);
+	return ret;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * KVM memory slots bound to a dma-buf: what the generic code and the
+ * architectures call in virt/kvm/dmabuf.c.  WORK IN PROGRESS.
+ */
+#ifndef __KVM_DMABUF_H
+#define __KVM_DMABUF_H
+
+#include <linux/dma-buf-phys.h>
+#include <linux/kvm_types.h>
+#include <linux/types.h>
+
+struct kvm;
+struct kvm_memory_slot;
+
+/**
+ * struct kvm_dmabuf_pfn - what a fault gets from the binding
+ * @pfn: the page frame number of the faulting page
+ * @max_order: the largest block, as an order of pages, that maps the
+ *	faulting page with @pfn and lies within both the slot and one
+ *	physically contiguous range, with guest and host addresses aligned
+ *	alike
+ * @attr: the memory attribute the exporter allows
+ * @refcounted: @pfn has a struct page and a reference was taken on it for
+ *	the caller, to be dropped as for any pfn from __gfn_to_pfn_memslot()
+ */
+struct kvm_dmabuf_pfn {
+	kvm_pfn_t pfn;
+	int max_order;
+	enum dma_buf_mem_attr attr;
+	bool refcounted;
+};
+
+#ifdef CONFIG_KVM_DMABUF
+int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
+		    unsigned int fd, u64 offset);
+void kvm_dmabuf_unbind(struct kvm_memory_slot *slot);
+void kvm_dmabuf_unbind_all(struct kvm *kvm);
+int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
+		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out);
+bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm,
+				    enum dma_buf_mem_attr attr);
+#else
+static inline int kvm_dmabuf_bind(struct kvm *kvm,
+				  struct kvm_memory_slot *slot,
+				  unsigned int fd, u64 offset)
+{
+	return -EINVAL;
+}
+
+static inline void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)
+{
+}
+
+static inline void kvm_dmabuf_unbind_all(struct kvm *kvm)
+{
+}
+
+static inline int kvm_dmabuf_get_pfn(struct kvm *kvm,
+				     struct kvm_memory_slot *slot, gfn_t gfn,
+				     int max_order, struct kvm_dmabuf_pfn *out)
+{
+	return -EFAULT;
+}
+#endif
+
+#endif /* __KVM_DMABUF_H */

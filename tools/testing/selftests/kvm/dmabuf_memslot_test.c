@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory slots bound to a dma-buf (KVM_MEM_DMABUF), with buffers of the
+ * test exporter (CONFIG_DMABUF_PHYS_TEST, carved from the pool device's
+ * BAR): the capability, every bind-time error, a guest that writes and
+ * reads the slot (the writes checked in the BAR from outside the VM), a
+ * revoke that ends KVM_RUN with KVM_EXIT_MEMORY_FAULT and the revoked
+ * flag, and the un-revoke after which the guest goes on.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "kvm_util.h"
+#include "kvm_dmabuf_util.h"
+#include "test_util.h"
+#include "ucall_common.h"
+
+#include "../../../../../drivers/dma-buf/dma-buf-phys-test.h"
+
+#define SLOT		10
+#define TEST_GPA	0x800000000ULL
+#define TEST_GVA	TEST_GPA
+#define TEST_SIZE	0x200000ULL
+#define NR_TOUCH	16
+#define STRIDE		(TEST_SIZE / NR_TOUCH)
+#define PATTERN		0x5a5a0000d00dfeedULL
+
+static int phys_dev;
+
+static int create_buf(uint64_t pool_off, uint64_t len, uint32_t attr,
+		      uint32_t flags)
+{
+	struct dma_buf_phys_test_chunk c = { .offset = pool_off, .len = len };
+	struct dma_buf_phys_test_create arg = {
+		.attr = attr,
+		.flags = flags,
+		.nr_chunks = 1,
+		.chunks = (uintptr_t)&c,
+	};
+
+	TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_CREATE, &arg),
+		    "creating a test buffer: %s", strerror(errno));
+	return arg.fd;
+}
+
+static void buf_revoke(int buf, uint32_t revoked)
+{
+	struct dma_buf_phys_test_revoke arg = { .fd = buf, .revoked = revoked };
+
+	TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_REVOKE, &arg),
+		    "revoke %u: %s", revoked, strerror(errno));
+}
+
+/* The pool BAR, mapped through sysfs, to look at what the guest wrote. */
+static uint64_t *map_pool(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/" DMA_BUF_PHYS_TEST_DRIVER;
+	char path[PATH_MAX] = "";
+	struct dirent *de;
+	void *p;
+	int fd, bar;
+	DIR *d;
+
+	d = opendir(drv);
+	TEST_ASSERT(d, "no %s", drv);
+	while ((de = readdir(d)))
+		if (strchr(de->d_name, ':'))
+			snprintf(path, sizeof(path), "%s/%s", drv, de->d_name);
+	closedir(d);
+	/* Our guests' pool is an ivshmem, whose memory is BAR 2. */
+	for (bar = 2; bar >= 0; bar -= 2) {
+		char res[PATH_MAX + 16];
+
+		snprintf(res, sizeof(res), "%s/resource%d", path, bar);
+		fd = open(res, O_RDWR | O_SYNC);
+		if (fd >= 0)
+			break;
+	}
+	TEST_ASSERT(fd >= 0, "cannot open the pool's BAR in %s", path);
+	p = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap of the pool BAR: %s",
+		    strerror(errno));
+	close(fd);
+	return p;
+}
+
+static bool host_needs_fwb_for_cacheable(void)
+{
+#ifdef __aarch64__
+	return true;
+#else
+	return false;
+#endif
+}
+
+static void guest_code(uint64_t gva)
+{
+	uint64_t *p = (uint64_t *)gva;
+	int i;
+
+	for (i = 0; i < NR_TOUCH; i++)
+		WRITE_ONCE(p[i * STRIDE / 8], PATTERN ^ i);
+	GUEST_SYNC(1);
+	for (i = 0; i < NR_TOUCH; i++)
+		GUEST_ASSERT_EQ(READ_ONCE(p[i * STRIDE / 8]), PATTERN ^ i);
+	GUEST_SYNC(2);
+	/* The host revokes here: the first read ends KVM_RUN. */
+	for (i = 0; i < NR_TOUCH; i++)
+		GUEST_ASSERT_EQ(READ_ONCE(p[i * STRIDE / 8]), PATTERN ^ i);
+	GUEST_DONE();
+}
+
+static void expect_sync(struct kvm_vcpu *vcpu, uint64_t stage)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		TEST_ASSERT(uc.args[1] == stage, "stage %lu, wanted %lu",
+			    (unsigned long)uc.args[1], (unsigned long)stage);
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("exit %s", exit_reason_str(vcpu->run->exit_reason));
+	}
+}
+
+static void expect_bind(struct kvm_vm *vm, int err, uint32_t flags,
+			uint64_t size, int fd, uint64_t off)
+{
+	int r = __vm_set_user_memory_region_dmabuf(vm, SLOT, flags, TEST_GPA,
+						   size, fd, off);
+
+	TEST_ASSERT(r == -1 && errno == err,
+		    "bind(flags %#x, size %#lx, fd %d, off %#lx): %d errno %d, wanted %d",
+		    flags, (unsigned long)size, fd, (unsigned long)off, r,
+		    errno, err);
+}
+
+static void test_bind_errors(void)
+{
+	struct kvm_vm *vm = vm_create_barebones();
+	int buf, ro, nophys, memfd;
+
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_DEVICE, 0);
+	ro = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_DEVICE,
+			DMA_BUF_PHYS_TEST_F_RDONLY);
+	nophys = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_DEVICE,
+			    DMA_BUF_PHYS_TEST_F_NO_PHYS);
+	memfd = memfd_create("not-a-dma-buf", 0);
+	TEST_ASSERT(memfd >= 0, "memfd_create");
+
+	expect_bind(vm, EBADF, 0, TEST_SIZE, -1, 0);
+	expect_bind(vm, EINVAL, 0, TEST_SIZE, memfd, 0);
+	expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0x800);
+	expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0x1000);
+	expect_bind(vm, EINVAL, 0, 2 * TEST_SIZE, buf, 0);
+	expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, -0x1000ULL);
+	expect_bind(vm, EINVAL, KVM_MEM_LOG_DIRTY_PAGES, TEST_SIZE,
+		    buf, 0);
+	expect_bind(vm, EINVAL, KVM_MEM_GUEST_MEMFD, TEST_SIZE, buf, 0);
+	expect_bind(vm, EOPNOTSUPP, 0, TEST_SIZE, nophys, 0);
+	expect_bind(vm, EACCES, 0, TEST_SIZE, ro, 0);
+	{
+		struct kvm_userspace_memory_region2 region = {
+			.slot = SLOT,
+			.flags = KVM_MEM_DMABUF,
+			.guest_phys_addr = TEST_GPA,
+			.memory_size = TEST_SIZE,
+			.userspace_addr = 0x100000,
+			.dmabuf_fd = buf,
+		};
+
+		TEST_ASSERT(ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2,
+				  &region) == -1 && errno == EINVAL,
+			    "a host address with KVM_MEM_DMABUF: errno %d",
+			    errno);
+	}
+	/* KVM_SET_USER_MEMORY_REGION (v1) has no room for the fd. */
+	{
+		struct kvm_userspace_memory_region v1 = {
+			.slot = SLOT,
+			.flags = KVM_MEM_DMABUF,
+			.guest_phys_addr = TEST_GPA,
+			.memory_size = TEST_SIZE,
+		};
+
+		TEST_ASSERT(ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &v1) ==
+			    -1 && errno == EINVAL, "v1 ioctl: errno %d", errno);
+	}
+	ksft_test_result_pass("bind errors\n");
+
+	/* Bound: immutable, deleted like any slot. */
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	TEST_ASSERT(__vm_set_user_memory_region_dmabuf(vm, SLOT, 0,
+						       TEST_GPA + TEST_SIZE,
+						       TEST_SIZE, buf, 0) == -1 &&
+		    errno == EINVAL, "moving a dma-buf slot: errno %d", errno);
+	expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0);
+	expect_bind(vm, EINVAL, KVM_MEM_LOG_DIRTY_PAGES, TEST_SIZE,
+		    buf, 0);
+	vm_delete_dmabuf_slot(vm, SLOT);
+	/* Read-only buffer, read-only slot. */
+	if (kvm_has_cap(KVM_CAP_READONLY_MEM)) {
+		vm_set_user_memory_region_dmabuf(vm, SLOT, KVM_MEM_READONLY,
+						 TEST_GPA, TEST_SIZE, ro, 0);
+		vm_delete_dmabuf_slot(vm, SLOT);
+	}
+	ksft_test_result_pass("bound slot is immutable, read-only binds\n");
+
+	/*
+	 * Cacheable memory needs FEAT_S2FWB on arm64: there may be no kernel
+	 * mapping to clean the data cache through.  KVM says at boot whether
+	 * it uses FWB.
+	 */
+	close(buf);
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_CACHEABLE, 0);
+	if (host_needs_fwb_for_cacheable() &&
+	    system("dmesg | grep -q 'Stage-2 Force Write-Back'")) {
+		expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0);
+		ksft_test_result_pass("cacheable refused without FWB (EINVAL)\n");
+	} else {
+		vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA,
+						 TEST_SIZE, buf, 0);
+		ksft_test_result_pass("cacheable accepted\n");
+	}
+
+	close(memfd);
+	close(nophys);
+	close(ro);
+	close(buf);
+	kvm_vm_free(vm);
+}
+
+static void test_guest_access_and_revoke(void)
+{
+	uint64_t *pool = map_pool();
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct kvm_run *run;
+	int buf, i, r;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	/* The slot keeps the buffer: the fd may go. */
+	close(buf);
+	virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+	vcpu_args_set(vcpu, 1, TEST_GVA);
+
+	expect_sync(vcpu, 1);
+	for (i = 0; i < NR_TOUCH; i++)
+		TEST_ASSERT(READ_ONCE(pool[i * STRIDE / 8]) == (PATTERN ^ i),
+			    "BAR at %#lx holds %#lx, the guest wrote %#llx",
+			    (unsigned long)(i * STRIDE),
+			    (unsigned long)READ_ONCE(pool[i * STRIDE / 8]),
+			    PATTERN ^ i);
+	expect_sync(vcpu, 2);
+	ksft_test_result_pass("guest writes reach the BAR, reads come back\n");
+
+	/*
+	 * Revoke: the next access exits with the gpa and the flag.  The fd
+	 * of the first buffer is gone, so bind a second buffer over the same
+	 * BAR range, and keep its fd to revoke it.
+	 */
+	vm_delete_dmabuf_slot(vm, SLOT);
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	buf_revoke(buf, 1);
+	r = __vcpu_run(vcpu);
+	run = vcpu->run;
+	TEST_ASSERT(r == -1 && errno == EFAULT &&
+		    run->exit_reason == KVM_EXIT_MEMORY_FAULT,
+		    "revoked: KVM_RUN %d errno %d exit %s", r, errno,
+		    exit_reason_str(run->exit_reason));
+	TEST_ASSERT(run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_REVOKED,
+		    "no revoked flag: %#llx", run->memory_fault.flags);
+	TEST_ASSERT(run->memory_fault.gpa == TEST_GPA &&
+		    run->memory_fault.size == vm->page_size,
+		    "memory fault at %#llx size %#llx, wanted %#llx",
+		    run->memory_fault.gpa, run->memory_fault.size, TEST_GPA);
+	ksft_test_result_pass("revoked: KVM_EXIT_MEMORY_FAULT gpa %#llx size %llu flags %#llx\n",
+			      run->memory_fault.gpa, run->memory_fault.size,
+			      run->memory_fault.flags);
+
+	buf_revoke(buf, 0);
+	vcpu_run(vcpu);
+	{
+		struct ucall uc;
+
+		r = get_ucall(vcpu, &uc);
+		if (r == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(uc);
+		TEST_ASSERT(r == UCALL_DONE, "after un-revoke: ucall %d", r);
+	}
+	ksft_test_result_pass("un-revoked: the guest goes on\n");
+
+	close(buf);
+	kvm_vm_free(vm);
+	munmap((void *)pool, TEST_SIZE);
+}
+
+int main(int argc, char *argv[])
+{
+	struct dma_buf_phys_test_pool pool;
+
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_DMABUF_MEMSLOT));
+	phys_dev = open(DMA_BUF_PHYS_TEST_DEV, O_RDWR);
+	__TEST_REQUIRE(phys_dev >= 0, "no " DMA_BUF_PHYS_TEST_DEV
+		       " (CONFIG_DMABUF_PHYS_TEST)");
+	__TEST_REQUIRE(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_POOL, &pool),
+		       "no device bound to " DMA_BUF_PHYS_TEST_DRIVER);
+
+	ksft_print_header();
+	ksft_set_plan(6);
+	test_bind_errors();
+	test_guest_access_and_revoke();
+	ksft_finished();
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Memory slots bound to a dma-buf: how a VMM binds one.  The slot has no
+ * host address (userspace_addr is 0); the buffer's fd and the offset of
+ * the slot in it go in dmabuf_fd and dmabuf_offset, with KVM_MEM_DMABUF.
+ */
+#ifndef SELFTEST_KVM_DMABUF_UTIL_H
+#define SELFTEST_KVM_DMABUF_UTIL_H
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm_util.h"
+
+/* Returns 0 or -1 with errno, as the ioctl. */
+static inline int __vm_set_user_memory_region_dmabuf(struct kvm_vm *vm,
+						     uint32_t slot,
+						     uint32_t flags,
+						     uint64_t gpa,
+						     uint64_t size, int fd,
+						     uint64_t offset)
+{
+	struct kvm_userspace_memory_region2 region = {
+		.slot = slot,
+		.flags = flags | KVM_MEM_DMABUF,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = 0,
+		.dmabuf_fd = fd,
+		.dmabuf_offset = offset,
+	};
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &region);
+}
+
+static inline void vm_set_user_memory_region_dmabuf(struct kvm_vm *vm,
+						    uint32_t slot,
+						    uint32_t flags,
+						    uint64_t gpa,
+						    uint64_t size, int fd,
+						    uint64_t offset)
+{
+	int ret = __vm_set_user_memory_region_dmabuf(vm, slot, flags, gpa,
+						     size, fd, offset);
+
+	TEST_ASSERT(!ret, "binding slot %u to dma-buf %d at %#lx failed: %s",
+		    slot, fd, (unsigned long)offset, strerror(errno));
+}
+
+/* Deleting a dma-buf slot is as for any slot: size 0. */
+static inline void vm_delete_dmabuf_slot(struct kvm_vm *vm, uint32_t slot)
+{
+	struct kvm_userspace_memory_region2 region = { .slot = slot };
+
+	TEST_ASSERT(!ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &region),
+		    "deleting slot %u failed: %s", slot, strerror(errno));
+}
+
+#endif /* SELFTEST_KVM_DMABUF_UTIL_H */
