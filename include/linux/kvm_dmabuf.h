@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * KVM memory slots bound to a dma-buf: what the generic code and the
- * architectures call in virt/kvm/dmabuf.c.  WORK IN PROGRESS.
+ * architectures call in virt/kvm/dmabuf.c.
  */
 #ifndef __KVM_DMABUF_H
 #define __KVM_DMABUF_H
