@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libgen.h>
 #include <sys/mman.h>
+#include <linux/udmabuf.h>
+#include <linux/vfio.h>
 
 #include "kvm_util.h"
 #include "kvm_dmabuf_util.h"
@@ -243,6 +246,150 @@ static void test_bind_errors(void)
 	kvm_vm_free(vm);
 }
 
+/*
+ * Run guest_code over a slot bound to @buf, and check what it wrote in
+ * @view, the host's own view of the same memory.  Leaves the guest after
+ * its second stage.
+ */
+static struct kvm_vm *run_guest_on(int buf, uint64_t *view,
+				   struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+	int i;
+
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+	vcpu_args_set(*vcpu, 1, TEST_GVA);
+	expect_sync(*vcpu, 1);
+	for (i = 0; i < NR_TOUCH; i++)
+		TEST_ASSERT(READ_ONCE(view[i * STRIDE / 8]) == (PATTERN ^ i),
+			    "memory at %#lx holds %#lx, the guest wrote %#llx",
+			    (unsigned long)(i * STRIDE),
+			    (unsigned long)READ_ONCE(view[i * STRIDE / 8]),
+			    PATTERN ^ i);
+	expect_sync(*vcpu, 2);
+	return vm;
+}
+
+/* udmabuf: memfd pages, cacheable; the guest's writes seen in the memfd. */
+static void test_udmabuf(void)
+{
+	struct udmabuf_create create = { .size = TEST_SIZE };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int dev, memfd, buf;
+	uint64_t *view;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	memfd = memfd_create("guest", MFD_ALLOW_SEALING);
+	TEST_ASSERT(memfd >= 0 && !ftruncate(memfd, TEST_SIZE) &&
+		    !fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), "memfd");
+	create.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(buf >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+	view = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
+	TEST_ASSERT(view != MAP_FAILED, "mmap memfd");
+
+	vm = run_guest_on(buf, view, &vcpu);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("udmabuf: guest writes seen in the memfd\n");
+	munmap(view, TEST_SIZE);
+	close(buf);
+	close(memfd);
+	close(dev);
+}
+
+/*
+ * vfio-pci: BAR2 of the device bound to vfio-pci, exported with
+ * VFIO_DEVICE_FEATURE_DMA_BUF; the guest's writes seen through the
+ * region's mmap, which only this check creates.
+ */
+static void test_vfio(void)
+{
+	const char *drv = "/sys/bus/pci/drivers/vfio-pci";
+	struct vfio_region_info bar = {
+		.argsz = sizeof(bar),
+		.index = VFIO_PCI_BAR2_REGION_INDEX,
+	};
+	char bdf[NAME_MAX + 1] = "", path[PATH_MAX], link[PATH_MAX];
+	struct {
+		struct vfio_device_feature feature;
+		struct vfio_device_feature_dma_buf get;
+		struct vfio_region_dma_range range;
+	} arg = {
+		.feature.argsz = sizeof(arg),
+		.feature.flags = VFIO_DEVICE_FEATURE_GET |
+				 VFIO_DEVICE_FEATURE_DMA_BUF,
+		.get.region_index = VFIO_PCI_BAR2_REGION_INDEX,
+		.get.open_flags = O_RDWR | O_CLOEXEC,
+		.get.nr_ranges = 1,
+		.range.length = TEST_SIZE,
+	};
+	int container, group, device, buf;
+	struct kvm_vcpu *vcpu;
+	struct dirent *de;
+	struct kvm_vm *vm;
+	uint64_t *view;
+	ssize_t n;
+	DIR *d;
+
+	d = opendir(drv);
+	while (d && (de = readdir(d)))
+		if (strchr(de->d_name, ':'))
+			snprintf(bdf, sizeof(bdf), "%s", de->d_name);
+	if (d)
+		closedir(d);
+	if (!bdf[0]) {
+		ksft_test_result_skip("no device bound to vfio-pci\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	TEST_ASSERT(n > 0, "iommu_group of %s", bdf);
+	link[n] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", basename(link));
+	container = open("/dev/vfio/vfio", O_RDWR);
+	group = open(path, O_RDWR);
+	TEST_ASSERT(container >= 0 && group >= 0, "open %s", path);
+	TEST_ASSERT(!ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) &&
+		    !ioctl(container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU),
+		    "no-IOMMU container");
+	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	TEST_ASSERT(device >= 0, "device %s", bdf);
+	buf = ioctl(device, VFIO_DEVICE_FEATURE, &arg);
+	TEST_ASSERT(buf >= 0, "VFIO_DEVICE_FEATURE_DMA_BUF: %s",
+		    strerror(errno));
+	TEST_ASSERT(!ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &bar),
+		    "BAR2 info");
+	view = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, device,
+		    bar.offset);
+	TEST_ASSERT(view != MAP_FAILED, "mmap of BAR2: %s", strerror(errno));
+
+	vm = run_guest_on(buf, view, &vcpu);
+	ksft_test_result_pass("vfio-pci BAR: guest writes seen in the BAR\n");
+
+	/* Closing the device revokes for good: the guest gets the exit. */
+	munmap(view, TEST_SIZE);
+	close(device);
+	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EFAULT &&
+		    vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT &&
+		    (vcpu->run->memory_fault.flags &
+		     KVM_MEMORY_EXIT_FLAG_REVOKED),
+		    "after the device closed: errno %d exit %s", errno,
+		    exit_reason_str(vcpu->run->exit_reason));
+	kvm_vm_free(vm);
+	close(buf);
+	ksft_test_result_pass("vfio-pci device closed: revoked for good\n");
+	close(group);
+	close(container);
+}
+
 static void test_guest_access_and_revoke(void)
 {
 	uint64_t *pool = map_pool();
@@ -308,8 +455,11 @@ static void test_guest_access_and_revoke(void)
 	}
 	ksft_test_result_pass("un-revoked: the guest goes on\n");
 
-	close(buf);
+	/* Destroy the VM while revoked. */
+	buf_revoke(buf, 1);
 	kvm_vm_free(vm);
+	buf_revoke(buf, 0);
+	close(buf);
 	munmap((void *)pool, TEST_SIZE);
 }
 
@@ -325,8 +475,10 @@ int main(int argc, char *argv[])
 		       "no device bound to " DMA_BUF_PHYS_TEST_DRIVER);
 
 	ksft_print_header();
-	ksft_set_plan(6);
+	ksft_set_plan(9);
 	test_bind_errors();
 	test_guest_access_and_revoke();
+	test_udmabuf();
+	test_vfio();
 	ksft_finished();
 }
