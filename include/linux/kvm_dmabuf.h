@@ -12,6 +12,7 @@
 
 struct kvm;
 struct kvm_memory_slot;
+struct seq_file;
 
 /**
  * struct kvm_dmabuf_pfn - what a fault gets from the binding
@@ -40,6 +41,9 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out);
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm,
 				    enum dma_buf_mem_attr attr);
+void kvm_dmabuf_create_debugfs(struct kvm *kvm);
+void kvm_arch_dmabuf_dump_slot(struct seq_file *m, struct kvm *kvm,
+			       struct kvm_memory_slot *slot);
 #else
 static inline int kvm_dmabuf_bind(struct kvm *kvm,
 				  struct kvm_memory_slot *slot,
@@ -53,6 +57,10 @@ static inline void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)
 }
 
 static inline void kvm_dmabuf_unbind_all(struct kvm *kvm)
+{
+}
+
+static inline void kvm_dmabuf_create_debugfs(struct kvm *kvm)
 {
 }
 

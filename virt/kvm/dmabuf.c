@@ -14,6 +14,7 @@
  *    revoke between the two is caught by mmu_invalidate_seq, which
  *    move_notify bumps, as for an MMU notifier.
  */
+#include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-phys.h>
 #include <linux/dma-resv.h>
@@ -22,6 +23,7 @@
 #include <linux/kvm_dmabuf.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "kvm_mm.h"
@@ -345,4 +347,85 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 out:
 	dma_resv_unlock(kd->dmabuf->resv);
 	return ret;
+}
+
+static const char * const kvm_dmabuf_attr_names[] = {
+	[DMA_BUF_MEM_DEVICE] = "device",
+	[DMA_BUF_MEM_UNCACHED_ANY] = "uncached-any",
+	[DMA_BUF_MEM_CACHEABLE] = "cacheable",
+};
+
+/*
+ * The debugfs view: for each dma-buf slot, the exporter's attribute, then
+ * what the architecture's stage 2 (or TDP MMU) holds for the slot, one
+ * line per leaf: "gfn pfn size attribute permissions".
+ */
+static int kvm_dmabuf_mappings_show(struct seq_file *m, void *unused)
+{
+	struct kvm *kvm = m->private;
+	struct kvm_memory_slot *slot;
+	int i, bkt;
+
+	mutex_lock(&kvm->slots_lock);
+	for (i = 0; i < kvm_arch_nr_memslot_as_ids(kvm); i++) {
+		kvm_for_each_memslot(slot, bkt, __kvm_memslots(kvm, i)) {
+			struct kvm_dmabuf *kd = slot->dmabuf;
+			const char *attr = "revoked";
+
+			if (!kvm_slot_is_dmabuf(slot) || !kd)
+				continue;
+			dma_resv_lock(kd->dmabuf->resv, NULL);
+			if (kd->phys)
+				attr = kvm_dmabuf_attr_names[kd->phys->attr];
+			seq_printf(m, "slot %d gfn %#llx pages %#lx offset %#llx exporter %s ranges %u attr %s\n",
+				   slot->id, slot->base_gfn, slot->npages,
+				   kd->offset, kd->dmabuf->exp_name,
+				   kd->phys ? kd->phys->nr_ranges : 0, attr);
+			dma_resv_unlock(kd->dmabuf->resv);
+			kvm_arch_dmabuf_dump_slot(m, kvm, slot);
+		}
+	}
+	mutex_unlock(&kvm->slots_lock);
+	return 0;
+}
+
+static int kvm_dmabuf_mappings_open(struct inode *inode, struct file *file)
+{
+	struct kvm *kvm = inode->i_private;
+	int ret;
+
+	if (!kvm_get_kvm_safe(kvm))
+		return -ENOENT;
+	ret = single_open(file, kvm_dmabuf_mappings_show, kvm);
+	if (ret)
+		kvm_put_kvm(kvm);
+	return ret;
+}
+
+static int kvm_dmabuf_mappings_release(struct inode *inode, struct file *file)
+{
+	kvm_put_kvm(inode->i_private);
+	return single_release(inode, file);
+}
+
+static const struct file_operations kvm_dmabuf_mappings_fops = {
+	.owner = THIS_MODULE,
+	.open = kvm_dmabuf_mappings_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = kvm_dmabuf_mappings_release,
+};
+
+/**
+ * kvm_dmabuf_create_debugfs - add the dmabuf_mappings file of a VM
+ * @kvm: the VM, whose debugfs directory exists
+ *
+ * A read-only view of the dma-buf slots and of what stage 2 (arm64) or the
+ * TDP MMU (x86) maps for them: gfn, pfn, size, memory attribute.  For
+ * tests and debugging; not an ABI.
+ */
+void kvm_dmabuf_create_debugfs(struct kvm *kvm)
+{
+	debugfs_create_file("dmabuf_mappings", 0444, kvm->debugfs_dentry, kvm,
+			    &kvm_dmabuf_mappings_fops);
 }

@@ -13,7 +13,9 @@
  * gets a prefetch abort.
  */
 #include <linux/kvm_host.h>
+#include <linux/bitfield.h>
 #include <linux/kvm_dmabuf.h>
+#include <linux/seq_file.h>
 
 #include <asm/kvm_emulate.h>
 #include <asm/kvm_mmu.h>
@@ -158,4 +160,66 @@ out_release:
 	if (p.refcounted)
 		kvm_release_pfn_clean(p.pfn);
 	return ret;
+}
+
+static const char *kvm_dmabuf_s2_attr(struct kvm_pgtable *pgt, kvm_pte_t pte)
+{
+	bool fwb = cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) &&
+		   !(pgt->flags & KVM_PGTABLE_S2_NOFWB);
+	u64 mt = FIELD_GET(KVM_PTE_LEAF_ATTR_LO_S2_MEMATTR, pte);
+
+	if (mt == (fwb ? MT_S2_FWB_DEVICE_nGnRE : MT_S2_DEVICE_nGnRE))
+		return "device-nGnRE";
+	if (mt == (fwb ? MT_S2_FWB_NORMAL_NC : MT_S2_NORMAL_NC))
+		return "normal-nc";
+	if (mt == (fwb ? MT_S2_FWB_NORMAL : MT_S2_NORMAL))
+		return "normal-wb";
+	return "other";
+}
+
+static int kvm_dmabuf_dump_leaf(const struct kvm_pgtable_visit_ctx *ctx,
+				enum kvm_pgtable_walk_flags visit)
+{
+	struct seq_file *m = ctx->arg;
+	struct kvm_pgtable *pgt = m->private ?
+		((struct kvm *)m->private)->arch.mmu.pgt : NULL;
+	u64 size = kvm_granule_size(ctx->level);
+	kvm_pte_t pte = ctx->old;
+
+	if (!kvm_pte_valid(pte) || !pgt)
+		return 0;
+	seq_printf(m, "%#llx %#llx %#llx %s %s%s\n",
+		   ALIGN_DOWN(ctx->addr, size) >> PAGE_SHIFT,
+		   kvm_pte_to_phys(pte) >> PAGE_SHIFT, size,
+		   kvm_dmabuf_s2_attr(pgt, pte),
+		   pte & KVM_PTE_LEAF_ATTR_LO_S2_S2AP_W ? "w" : "-",
+		   pte & KVM_PTE_LEAF_ATTR_HI_S2_XN ? "" : "x");
+	return 0;
+}
+
+/**
+ * kvm_arch_dmabuf_dump_slot - print the stage-2 leaves of a dma-buf slot
+ * @m: the debugfs file; m->private is the VM
+ * @kvm: the VM
+ * @slot: the slot
+ *
+ * One line per leaf: "gfn pfn size attribute permissions", the attribute
+ * as stage 2 holds it (device-nGnRE, normal-nc, normal-wb) and "w"/"x" for
+ * writable and executable.
+ */
+void kvm_arch_dmabuf_dump_slot(struct seq_file *m, struct kvm *kvm,
+			       struct kvm_memory_slot *slot)
+{
+	struct kvm_pgtable_walker walker = {
+		.cb = kvm_dmabuf_dump_leaf,
+		.arg = m,
+		.flags = KVM_PGTABLE_WALK_LEAF | KVM_PGTABLE_WALK_SHARED,
+	};
+
+	read_lock(&kvm->mmu_lock);
+	if (kvm->arch.mmu.pgt)
+		kvm_pgtable_walk(kvm->arch.mmu.pgt,
+				 slot->base_gfn << PAGE_SHIFT,
+				 slot->npages << PAGE_SHIFT, &walker);
+	read_unlock(&kvm->mmu_lock);
 }

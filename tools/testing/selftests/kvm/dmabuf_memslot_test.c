@@ -94,10 +94,15 @@ static uint64_t *map_pool(void)
 	return p;
 }
 
-static bool host_needs_fwb_for_cacheable(void)
+/*
+ * Cacheable memory needs FEAT_S2FWB on arm64: there may be no kernel
+ * mapping to clean the data cache through.  KVM says at boot whether it
+ * uses FWB.
+ */
+static bool cacheable_refused(void)
 {
 #ifdef __aarch64__
-	return true;
+	return system("dmesg | grep -q 'Stage-2 Force Write-Back'") != 0;
 #else
 	return false;
 #endif
@@ -222,15 +227,9 @@ static void test_bind_errors(void)
 	}
 	ksft_test_result_pass("bound slot is immutable, read-only binds\n");
 
-	/*
-	 * Cacheable memory needs FEAT_S2FWB on arm64: there may be no kernel
-	 * mapping to clean the data cache through.  KVM says at boot whether
-	 * it uses FWB.
-	 */
 	close(buf);
 	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_CACHEABLE, 0);
-	if (host_needs_fwb_for_cacheable() &&
-	    system("dmesg | grep -q 'Stage-2 Force Write-Back'")) {
+	if (cacheable_refused()) {
 		expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0);
 		ksft_test_result_pass("cacheable refused without FWB (EINVAL)\n");
 	} else {
@@ -295,9 +294,17 @@ static void test_udmabuf(void)
 	view = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
 	TEST_ASSERT(view != MAP_FAILED, "mmap memfd");
 
+	if (cacheable_refused()) {
+		vm = vm_create_barebones();
+		expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0);
+		kvm_vm_free(vm);
+		ksft_test_result_pass("udmabuf (cacheable) refused without FWB\n");
+		goto out;
+	}
 	vm = run_guest_on(buf, view, &vcpu);
 	kvm_vm_free(vm);
 	ksft_test_result_pass("udmabuf: guest writes seen in the memfd\n");
+out:
 	munmap(view, TEST_SIZE);
 	close(buf);
 	close(memfd);
@@ -390,6 +397,155 @@ static void test_vfio(void)
 	close(container);
 }
 
+/* The stage-2/TDP leaf that maps @gfn, from the VM's debugfs view. */
+static bool read_leaf(struct kvm_vm *vm, uint64_t gfn, uint64_t *pfn,
+		      uint64_t *size, char *attr, char *perm)
+{
+	char path[PATH_MAX], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/kvm/%d-%d/dmabuf_mappings", getpid(),
+		 vm->fd);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "open %s: %s", path, strerror(errno));
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long g, p, sz;
+
+		perm[0] = 0;
+		if (sscanf(line, "%lx %lx %lx %31s %7s", &g, &p, &sz, attr,
+			   perm) < 4)
+			continue;
+		if (gfn >= g && gfn < g + sz / vm->page_size) {
+			*pfn = p + (gfn - g);
+			*size = sz;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+struct layout {
+	const char *name;
+	uint64_t slot_size;
+	unsigned int nr_chunks;
+	struct dma_buf_phys_test_chunk chunks[4];
+	uint64_t expect_size;
+	uint64_t expect_pool_off;	/* of the slot's first page */
+};
+
+static const char *stage2_attr_name(uint32_t attr)
+{
+#ifdef __aarch64__
+	static const char * const names[] = {
+		"device-nGnRE", "normal-nc", "normal-wb",
+	};
+
+	return names[attr];
+#else
+	return "-";	/* NPT: no memory type of KVM's own */
+#endif
+}
+
+/*
+ * Block sizes follow the buffer's contiguity and the alignment of guest
+ * physical to physical address; attributes follow the exporter.  Both are
+ * read back from what stage 2 (or the TDP MMU) holds.
+ */
+static void test_block_sizes_and_attributes(void)
+{
+	const struct layout layouts[] = {
+		{ "1G contiguous, 1G aligned", 0x40000000, 1,
+		  { { 0x40000000, 0x40000000 } }, 0x40000000, 0x40000000 },
+		{ "2M contiguous, 2M aligned", TEST_SIZE, 1,
+		  { { TEST_SIZE, TEST_SIZE } }, TEST_SIZE, TEST_SIZE },
+		{ "2M, 4K off 2M alignment", TEST_SIZE, 1,
+		  { { 0x1000, TEST_SIZE } }, 0x1000, 0x1000 },
+		{ "fragmented: two 1M pieces swapped", TEST_SIZE, 2,
+		  { { 0x100000, 0x100000 }, { 0, 0x100000 } }, 0x1000,
+		  0x100000 },
+	};
+	struct dma_buf_phys_test_pool pool;
+	uint64_t pfn, size;
+	char attr[32], perm[8];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	unsigned int i;
+	uint32_t a;
+	int buf;
+
+	TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_POOL, &pool), "pool");
+	for (i = 0; i < ARRAY_SIZE(layouts); i++) {
+		const struct layout *l = &layouts[i];
+		struct dma_buf_phys_test_create arg = {
+			.attr = DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY,
+			.nr_chunks = l->nr_chunks,
+			.chunks = (uintptr_t)l->chunks,
+		};
+
+		TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_CREATE, &arg),
+			    "create %s", l->name);
+		buf = arg.fd;
+		vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+		vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA,
+						 l->slot_size, buf, 0);
+		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+		vcpu_args_set(vcpu, 1, TEST_GVA);
+		expect_sync(vcpu, 1);
+		TEST_ASSERT(read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
+				      &size, attr, perm),
+			    "%s: gfn %#llx not mapped", l->name,
+			    TEST_GPA / vm->page_size);
+		TEST_ASSERT(size == l->expect_size &&
+			    pfn == (pool.paddr + l->expect_pool_off) /
+				   vm->page_size,
+			    "%s: leaf of %#lx bytes at pfn %#lx, wanted %#lx at %#lx",
+			    l->name, (unsigned long)size, (unsigned long)pfn,
+			    (unsigned long)l->expect_size,
+			    (unsigned long)((pool.paddr + l->expect_pool_off) /
+					    vm->page_size));
+		ksft_test_result_pass("%s: block %#lx, pfn %#lx\n", l->name,
+				      (unsigned long)size, (unsigned long)pfn);
+		kvm_vm_free(vm);
+		close(buf);
+	}
+
+	for (a = DMA_BUF_PHYS_TEST_ATTR_DEVICE;
+	     a <= DMA_BUF_PHYS_TEST_ATTR_CACHEABLE; a++) {
+		buf = create_buf(TEST_SIZE, TEST_SIZE, a, 0);
+		vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+		if (__vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA,
+						       TEST_SIZE, buf, 0)) {
+			TEST_ASSERT(errno == EINVAL &&
+				    a == DMA_BUF_PHYS_TEST_ATTR_CACHEABLE,
+				    "bind attr %u: %s", a, strerror(errno));
+			ksft_test_result_skip("attr %u: cacheable refused here (no FWB)\n",
+					      a);
+			kvm_vm_free(vm);
+			close(buf);
+			continue;
+		}
+		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+		vcpu_args_set(vcpu, 1, TEST_GVA);
+		expect_sync(vcpu, 1);
+		TEST_ASSERT(read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
+				      &size, attr, perm), "attr %u: not mapped",
+			    a);
+		TEST_ASSERT(!strcmp(attr, stage2_attr_name(a)),
+			    "exporter attr %u mapped as %s, wanted %s", a, attr,
+			    stage2_attr_name(a));
+		TEST_ASSERT(a == DMA_BUF_PHYS_TEST_ATTR_CACHEABLE ||
+			    !strchr(perm, 'x'),
+			    "device or NC memory mapped executable (%s)", perm);
+		ksft_test_result_pass("exporter attr %u: stage 2 holds %s %s\n",
+				      a, attr, perm);
+		kvm_vm_free(vm);
+		close(buf);
+	}
+}
+
 static void test_guest_access_and_revoke(void)
 {
 	uint64_t *pool = map_pool();
@@ -475,10 +631,11 @@ int main(int argc, char *argv[])
 		       "no device bound to " DMA_BUF_PHYS_TEST_DRIVER);
 
 	ksft_print_header();
-	ksft_set_plan(9);
+	ksft_set_plan(16);
 	test_bind_errors();
 	test_guest_access_and_revoke();
 	test_udmabuf();
+	test_block_sizes_and_attributes();
 	test_vfio();
 	ksft_finished();
 }
