@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Judge the runs: count the KTAP results of each, add two checks of our own
-# per run (the guest finished before its timeout; the kernel console has no
-# splat), and print "N passed, N failed, N skipped" per run and, last, in total.
+# Judge the runs: count the KTAP results of each, add checks of our own per
+# run (what tests asked the host to find in backing files; the guest
+# finished before its timeout; the kernel console has no splat), and print
+# "N passed, N failed, N skipped" per run and, last, in total.
 # Exits non-zero if anything failed.
 #
 # usage: report.sh RUN...     (RUN: a directory name under build/)
@@ -37,6 +38,26 @@ for run in "$@"; do
 	fi
 	if [ ! -f "$res" ] || [ "$plan" -eq 0 ]; then
 		f=$((f + 1)); fails+=("runner: no KTAP plan in $res")
+	fi
+
+	# A test may ask the host to find what the guest wrote in a file that
+	# backs a device of the run, outside QEMU: "host-check FILE OFFSET HEX"
+	# (HEX: the bytes in file order).  All of a run's requests make one check.
+	hc=0 hcf=0
+	while read -r file off hex; do
+		hc=$((hc + 1))
+		got=$(od -An -tx1 -v -j "$((off))" -N "$((${#hex} / 2))" \
+			"$dir/$file" 2>/dev/null | tr -d ' \n')
+		if [ "$got" != "$hex" ]; then
+			hcf=$((hcf + 1))
+			fails+=("host_check # $file at $off holds ${got:-nothing}, the guest wrote $hex")
+		fi
+	done < <(tr -d '\r' < "$res" 2>/dev/null |
+		 sed -n 's/^[# ]*host-check \([a-z0-9_.-]*\) \(0x[0-9a-f]*\) \([0-9a-f]*\)$/\1 \2 \3/p')
+	if [ "$hcf" -gt 0 ]; then
+		f=$((f + 1))
+	elif [ "$hc" -gt 0 ]; then
+		p=$((p + 1))
 	fi
 
 	rc=$(cat "$dir/qemu.rc" 2>/dev/null || echo none)

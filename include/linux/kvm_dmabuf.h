@@ -39,6 +39,10 @@ void kvm_dmabuf_unbind(struct kvm_memory_slot *slot);
 void kvm_dmabuf_unbind_all(struct kvm *kvm);
 int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out);
+int kvm_dmabuf_read_page(struct kvm_memory_slot *slot, gfn_t gfn,
+			 void *data, int offset, int len);
+int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
+			  const void *data, int offset, int len);
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm,
 				    enum dma_buf_mem_attr attr);
 void kvm_dmabuf_create_debugfs(struct kvm *kvm);
@@ -67,6 +71,20 @@ static inline void kvm_dmabuf_create_debugfs(struct kvm *kvm)
 static inline int kvm_dmabuf_get_pfn(struct kvm *kvm,
 				     struct kvm_memory_slot *slot, gfn_t gfn,
 				     int max_order, struct kvm_dmabuf_pfn *out)
+{
+	return -EFAULT;
+}
+
+static inline int kvm_dmabuf_read_page(struct kvm_memory_slot *slot,
+				       gfn_t gfn, void *data, int offset,
+				       int len)
+{
+	return -EFAULT;
+}
+
+static inline int kvm_dmabuf_write_page(struct kvm_memory_slot *slot,
+					gfn_t gfn, const void *data,
+					int offset, int len)
 {
 	return -EFAULT;
 }

@@ -12,13 +12,17 @@
  *    kvm->mmu_lock (dma_resv nests outside mmu_lock) and never slots_lock;
  *  - a fault reads the ranges under dma_resv, before it takes mmu_lock; a
  *    revoke between the two is caught by mmu_invalidate_seq, which
- *    move_notify bumps, as for an MMU notifier.
+ *    move_notify bumps, as for an MMU notifier;
+ *  - KVM's own reads and writes of the slot (kvm_read_guest() and the
+ *    like) take dma_resv inside kvm->srcu and vcpu->mutex, which
+ *    move_notify never waits for.
  */
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-phys.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
+#include <linux/io.h>
 #include <linux/kvm_host.h>
 #include <linux/kvm_dmabuf.h>
 #include <linux/mm.h>
@@ -347,6 +351,110 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 out:
 	dma_resv_unlock(kd->dmabuf->resv);
 	return ret;
+}
+
+/*
+ * Copy to @rd, or from @wr when @rd is NULL, through a temporary mapping
+ * of @pa.  dma_resv held.
+ */
+static int kvm_dmabuf_copy(phys_addr_t pa, enum dma_buf_mem_attr attr,
+			   void *rd, const void *wr, int len)
+{
+	void __iomem *io;
+	void *va;
+
+	if (attr == DMA_BUF_MEM_CACHEABLE) {
+		va = memremap(pa, len, MEMREMAP_WB);
+		if (!va)
+			return -EFAULT;
+		if (rd)
+			memcpy(rd, va, len);
+		else
+			memcpy(va, wr, len);
+		memunmap(va);
+		return 0;
+	}
+	/* Device or uncached memory: the strictest type fits both. */
+	io = ioremap(pa, len);
+	if (!io)
+		return -EFAULT;
+	if (rd)
+		memcpy_fromio(rd, io, len);
+	else
+		memcpy_toio(io, wr, len);
+	iounmap(io);
+	return 0;
+}
+
+static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
+			     void *rd, const void *wr, int offset, int len)
+{
+	struct kvm_dmabuf *kd = slot->dmabuf;
+	phys_addr_t pa;
+	unsigned int i;
+	int ret = -EFAULT;
+	u64 off;
+
+	if (!kd || (!rd && (slot->flags & KVM_MEM_READONLY)))
+		return -EFAULT;
+	off = kd->offset + ((u64)(gfn - slot->base_gfn) << PAGE_SHIFT);
+
+	dma_resv_lock(kd->dmabuf->resv, NULL);
+	if (!kd->phys && kvm_dmabuf_map(kd))
+		goto out;
+	i = kvm_dmabuf_find(kd, off);
+	pa = kd->phys->ranges[i].paddr + (off - kd->starts[i]) + offset;
+	ret = kvm_dmabuf_copy(pa, kd->phys->attr, rd, wr, len);
+out:
+	dma_resv_unlock(kd->dmabuf->resv);
+	return ret;
+}
+
+/**
+ * kvm_dmabuf_read_page - read a dma-buf slot on KVM's own behalf
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gfn: the guest page, in @slot
+ * @data: the buffer to fill
+ * @offset: offset in the page
+ * @len: bytes to copy; @offset + @len does not cross the page
+ *
+ * What kvm_read_guest() does for a slot without a host address: the x86
+ * emulator and other KVM code that reads guest memory by gpa end here.
+ * The page is mapped for the copy only, with the exporter's attribute
+ * (device and uncached memory as device memory), under the buffer's
+ * dma_resv lock so that a revoke waits for the copy.  This is the slow
+ * path; the guest's own accesses go through stage 2.
+ *
+ * Context: may sleep; takes the buffer's dma_resv lock.
+ *
+ * Return: 0; -EFAULT while the buffer is revoked or when the page cannot
+ * be mapped.
+ */
+int kvm_dmabuf_read_page(struct kvm_memory_slot *slot, gfn_t gfn,
+			 void *data, int offset, int len)
+{
+	return kvm_dmabuf_access(slot, gfn, data, NULL, offset, len);
+}
+
+/**
+ * kvm_dmabuf_write_page - write a dma-buf slot on KVM's own behalf
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gfn: the guest page, in @slot
+ * @data: the bytes to write
+ * @offset: offset in the page
+ * @len: bytes to copy; @offset + @len does not cross the page
+ *
+ * As kvm_dmabuf_read_page(), for kvm_write_guest().
+ *
+ * Context: may sleep; takes the buffer's dma_resv lock.
+ *
+ * Return: 0; -EFAULT for a read-only slot, while the buffer is revoked,
+ * or when the page cannot be mapped.
+ */
+int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
+			  const void *data, int offset, int len)
+{
+	return kvm_dmabuf_access(slot, gfn, NULL, data, offset, len);
 }
 
 static const char * const kvm_dmabuf_attr_names[] = {

@@ -315,6 +315,24 @@ TEST_F(phys, close_fd_after_import)
 	close(imp);
 }
 
+/*
+ * The dma-buf core's debugfs list shows physical importers, which have no
+ * device, and forgets them when they detach.
+ */
+TEST_F(phys, bufinfo_lists_physical_importers)
+{
+	int buf, imp, imp2;
+
+	buf = create_two_importers(self->dev, &imp, &imp2);
+	ASSERT_LE(0, buf);
+	ASSERT_EQ(2, phys_attachments(buf));
+	close(imp);
+	ASSERT_EQ(1, phys_attachments(buf));
+	close(imp2);
+	ASSERT_EQ(0, phys_attachments(buf));
+	close(buf);
+}
+
 TEST_F(phys, poison_reaches_every_importer)
 {
 	struct dma_buf_phys_test_events ev;

@@ -7,15 +7,22 @@
 #define PHYS_UTIL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
-#include "dma-buf-phys-test.h"
+/* Relative to this file, for the tests of other directories too. */
+#include "../../../../../drivers/dma-buf/dma-buf-phys-test.h"
 
+#ifndef SZ_4K
 #define SZ_4K	0x1000ULL
 #define SZ_1M	0x100000ULL
 #define SZ_2M	0x200000ULL
 #define SZ_1G	0x40000000ULL
+#endif
 
 struct phys_range {
 	uint64_t paddr;
@@ -88,6 +95,37 @@ static inline int phys_map(int imp, struct dma_buf_phys_test_map *map,
 static inline int phys_events(int imp, struct dma_buf_phys_test_events *ev)
 {
 	return phys_ioctl(imp, DMA_BUF_PHYS_TEST_EVENTS, ev);
+}
+
+/*
+ * How many importers are attached to @dmabuf, as the dma-buf core lists
+ * them in debugfs (the buffer is found by its inode); -errno if the list
+ * cannot be read or does not hold the buffer.
+ */
+static inline int phys_attachments(int dmabuf)
+{
+	char line[256], ino[32];
+	bool found = false;
+	int n = -ENOENT;
+	struct stat st;
+	FILE *f;
+
+	if (fstat(dmabuf, &st))
+		return -errno;
+	f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	if (!f)
+		return -errno;
+	snprintf(ino, sizeof(ino), "\t%08lu\t", (unsigned long)st.st_ino);
+	while (fgets(line, sizeof(line), f)) {
+		if (!found) {
+			found = strstr(line, ino);
+			continue;
+		}
+		if (sscanf(line, "Total %d devices attached", &n) == 1)
+			break;
+	}
+	fclose(f);
+	return n;
 }
 
 #endif /* PHYS_UTIL_H */
