@@ -47,6 +47,19 @@ struct kvm_dmabuf {
 	 */
 	struct dma_buf_phys *phys;
 	u64 *starts;
+	/*
+	 * Under the buffer's dma_resv: the poisoned ranges of the buffer
+	 * that the exporter reported, kept across revokes for as long as the
+	 * binding lives.  all_poisoned if a report could not be recorded.
+	 */
+	struct list_head poisoned;
+	bool all_poisoned;
+};
+
+struct kvm_dmabuf_poison {
+	struct list_head node;
+	u64 start;
+	u64 end;
 };
 
 /* Called with the buffer's dma_resv lock held. */
@@ -92,28 +105,49 @@ static void kvm_dmabuf_unmap(struct kvm_dmabuf *kd)
 }
 
 /*
- * Remove every stage-2 (or TDP) mapping of the slot and flush the TLBs.
- * Faults that read the ranges before this see mmu_invalidate_seq move and
- * retry.  Called with the buffer's dma_resv lock held.
+ * Remove the stage-2 (or TDP) mappings of the buffer range [@start, @end)
+ * from the slot, and flush the TLBs.  Faults that read the ranges before
+ * this see mmu_invalidate_seq move and retry.  Called with the buffer's
+ * dma_resv lock held.
  */
-static void kvm_dmabuf_zap(struct kvm_dmabuf *kd)
+static void kvm_dmabuf_zap(struct kvm_dmabuf *kd, u64 start, u64 end)
 {
 	struct kvm_memory_slot *slot = kd->slot;
+	u64 first = kd->offset, last = kd->offset + (slot->npages << PAGE_SHIFT);
 	struct kvm *kvm = kd->kvm;
 	struct kvm_gfn_range range = {
 		.slot = slot,
-		.start = slot->base_gfn,
-		.end = slot->base_gfn + slot->npages,
 		.may_block = true,
 		.attr_filter = KVM_FILTER_SHARED,
 	};
 
+	start = max(start, first);
+	end = min(end, last);
+	if (start >= end)
+		return;
+	range.start = slot->base_gfn + ((start - first) >> PAGE_SHIFT);
+	range.end = slot->base_gfn + (ALIGN(end - first, PAGE_SIZE) >> PAGE_SHIFT);
+
 	KVM_MMU_LOCK(kvm);
 	kvm_mmu_invalidate_begin(kvm);
+	/* Adds the range to the invalidation, for mmu_invalidate_retry_gfn(). */
 	if (kvm_mmu_unmap_gfn_range(kvm, &range))
 		kvm_flush_remote_tlbs(kvm);
 	kvm_mmu_invalidate_end(kvm);
 	KVM_MMU_UNLOCK(kvm);
+}
+
+/* Does [@start, @end) of the buffer hold poisoned memory?  dma_resv held. */
+static bool kvm_dmabuf_poisoned(struct kvm_dmabuf *kd, u64 start, u64 end)
+{
+	struct kvm_dmabuf_poison *p;
+
+	if (kd->all_poisoned)
+		return true;
+	list_for_each_entry(p, &kd->poisoned, node)
+		if (p->start < end && start < p->end)
+			return true;
+	return false;
 }
 
 /*
@@ -124,12 +158,39 @@ static void kvm_dmabuf_move_notify(struct dma_buf_attachment *attach)
 {
 	struct kvm_dmabuf *kd = attach->importer_priv;
 
-	kvm_dmabuf_zap(kd);
+	kvm_dmabuf_zap(kd, 0, U64_MAX);
 	kvm_dmabuf_unmap(kd);
+}
+
+/*
+ * The exporter reports poisoned memory: called with its dma_resv lock
+ * held.  When this returns, the guest reaches none of the range, and every
+ * later fault on it ends KVM_RUN with EHWPOISON.
+ */
+static void kvm_dmabuf_poison_notify(struct dma_buf_attachment *attach,
+				     u64 offset, u64 len)
+{
+	struct kvm_dmabuf *kd = attach->importer_priv;
+	struct kvm_dmabuf_poison *p;
+	u64 end;
+
+	if (check_add_overflow(offset, len, &end))
+		end = U64_MAX;
+	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (p) {
+		p->start = offset;
+		p->end = end;
+		list_add(&p->node, &kd->poisoned);
+	} else {
+		/* Better lose the slot than map poison again. */
+		kd->all_poisoned = true;
+	}
+	kvm_dmabuf_zap(kd, offset, end);
 }
 
 static const struct dma_buf_attach_ops kvm_dmabuf_attach_ops = {
 	.move_notify = kvm_dmabuf_move_notify,
+	.poison_notify = kvm_dmabuf_poison_notify,
 };
 
 /**
@@ -180,6 +241,7 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 	kd->slot = slot;
 	kd->dmabuf = dmabuf;
 	kd->offset = offset;
+	INIT_LIST_HEAD(&kd->poisoned);
 
 	attach = dma_buf_phys_attach(dmabuf, &kvm_dmabuf_attach_ops, kd);
 	if (IS_ERR(attach)) {
@@ -228,6 +290,7 @@ err_put:
 void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)
 {
 	struct kvm_dmabuf *kd = slot->dmabuf;
+	struct kvm_dmabuf_poison *p, *tmp;
 
 	if (!kd)
 		return;
@@ -235,6 +298,9 @@ void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)
 	kvm_dmabuf_unmap(kd);
 	dma_resv_unlock(kd->dmabuf->resv);
 	dma_buf_detach(kd->dmabuf, kd->attach);
+	/* Detached: no poison_notify can run any more. */
+	list_for_each_entry_safe(p, tmp, &kd->poisoned, node)
+		kfree(p);
 	dma_buf_put(kd->dmabuf);
 	slot->dmabuf = NULL;
 	kfree(kd);
@@ -284,8 +350,9 @@ static unsigned int kvm_dmabuf_find(struct kvm_dmabuf *kd, u64 off)
  * The caller must have read mmu_invalidate_seq before, and must check it
  * under mmu_lock before it installs the mapping.
  *
- * Return: 0; -ENODEV while the exporter has revoked the buffer; -EINTR on
- * a signal; -EINVAL for an attribute the architecture cannot map.
+ * Return: 0; -ENODEV while the exporter has revoked the buffer;
+ * -EHWPOISON for a page the exporter reported poisoned; -EINTR on a
+ * signal; -EINVAL for an attribute the architecture cannot map.
  */
 int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out)
@@ -312,6 +379,10 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		ret = -EINVAL;
 		goto out;
 	}
+	if (kvm_dmabuf_poisoned(kd, off, off + PAGE_SIZE)) {
+		ret = -EHWPOISON;
+		goto out;
+	}
 
 	i = kvm_dmabuf_find(kd, off);
 	rstart = kd->starts[i];
@@ -334,6 +405,10 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		    first + n > slot->base_gfn + slot->npages)
 			continue;
 		if (off - back < rstart || off - back + (n << PAGE_SHIFT) > rend)
+			continue;
+		/* No block over a poisoned page: it stays out of reach. */
+		if (kvm_dmabuf_poisoned(kd, off - back,
+					off - back + (n << PAGE_SHIFT)))
 			continue;
 		break;
 	}
@@ -402,6 +477,8 @@ static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
 	dma_resv_lock(kd->dmabuf->resv, NULL);
 	if (!kd->phys && kvm_dmabuf_map(kd))
 		goto out;
+	if (kvm_dmabuf_poisoned(kd, off + offset, off + offset + len))
+		goto out;
 	i = kvm_dmabuf_find(kd, off);
 	pa = kd->phys->ranges[i].paddr + (off - kd->starts[i]) + offset;
 	ret = kvm_dmabuf_copy(pa, kd->phys->attr, rd, wr, len);
@@ -427,8 +504,8 @@ out:
  *
  * Context: may sleep; takes the buffer's dma_resv lock.
  *
- * Return: 0; -EFAULT while the buffer is revoked or when the page cannot
- * be mapped.
+ * Return: 0; -EFAULT while the buffer is revoked, for poisoned memory, or
+ * when the page cannot be mapped.
  */
 int kvm_dmabuf_read_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			 void *data, int offset, int len)
@@ -449,7 +526,7 @@ int kvm_dmabuf_read_page(struct kvm_memory_slot *slot, gfn_t gfn,
  * Context: may sleep; takes the buffer's dma_resv lock.
  *
  * Return: 0; -EFAULT for a read-only slot, while the buffer is revoked,
- * or when the page cannot be mapped.
+ * for poisoned memory, or when the page cannot be mapped.
  */
 int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			  const void *data, int offset, int len)

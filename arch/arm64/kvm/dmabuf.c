@@ -60,9 +60,11 @@ static unsigned long kvm_dmabuf_block_size(int order)
  *
  * Return: 0 when the guest can retry; -ENOEXEC for an instruction fetch
  * that may not be mapped executable (the caller injects a prefetch abort);
- * -EFAULT with a KVM_EXIT_MEMORY_FAULT exit prepared when the memory
- * cannot be mapped (KVM_MEMORY_EXIT_FLAG_REVOKED while revoked); -EINTR on
- * a signal; another negative errno on failure.
+ * -EHWPOISON with a KVM_EXIT_MEMORY_FAULT exit prepared, flagged
+ * KVM_MEMORY_EXIT_FLAG_HWPOISON, for a page the exporter reported
+ * poisoned; -EFAULT with the exit prepared when the memory cannot be
+ * mapped (KVM_MEMORY_EXIT_FLAG_REVOKED while revoked); -EINTR on a signal;
+ * another negative errno on failure.
  */
 int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
 			 struct kvm_memory_slot *memslot, bool fault_is_perm)
@@ -108,6 +110,11 @@ int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
 		kvm_prepare_memory_fault_exit(vcpu, gfn << PAGE_SHIFT,
 					      PAGE_SIZE, write_fault,
 					      exec_fault, false);
+		if (ret == -EHWPOISON) {
+			vcpu->run->memory_fault.flags |=
+				KVM_MEMORY_EXIT_FLAG_HWPOISON;
+			return -EHWPOISON;
+		}
 		if (ret == -ENODEV)
 			vcpu->run->memory_fault.flags |=
 				KVM_MEMORY_EXIT_FLAG_REVOKED;

@@ -20,9 +20,11 @@
  * @fault: the fault, on a slot with KVM_MEM_DMABUF
  *
  * Return: RET_PF_CONTINUE with fault->pfn, ->map_writable and ->max_level
- * set; -EFAULT with a KVM_EXIT_MEMORY_FAULT exit prepared when the memory
- * cannot be mapped (KVM_MEMORY_EXIT_FLAG_REVOKED while the exporter has
- * revoked it); -EINTR on a signal.
+ * set; -EHWPOISON with a KVM_EXIT_MEMORY_FAULT exit prepared, flagged
+ * KVM_MEMORY_EXIT_FLAG_HWPOISON, for a page the exporter reported
+ * poisoned; -EFAULT with the exit prepared when the memory cannot be
+ * mapped (KVM_MEMORY_EXIT_FLAG_REVOKED while the exporter has revoked it);
+ * -EINTR on a signal.
  */
 int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 			       struct kvm_page_fault *fault)
@@ -44,6 +46,11 @@ int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 	}
 	if (r) {
 		kvm_mmu_prepare_memory_fault_exit(vcpu, fault);
+		if (r == -EHWPOISON) {
+			vcpu->run->memory_fault.flags |=
+				KVM_MEMORY_EXIT_FLAG_HWPOISON;
+			return -EHWPOISON;
+		}
 		if (r == -ENODEV)
 			vcpu->run->memory_fault.flags |=
 				KVM_MEMORY_EXIT_FLAG_REVOKED;

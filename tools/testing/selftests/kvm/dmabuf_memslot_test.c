@@ -423,36 +423,6 @@ static void test_vfio(void)
 	close(container);
 }
 
-/* The stage-2/TDP leaf that maps @gfn, from the VM's debugfs view. */
-static bool read_leaf(struct kvm_vm *vm, uint64_t gfn, uint64_t *pfn,
-		      uint64_t *size, char *attr, char *perm)
-{
-	char path[PATH_MAX], line[256];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/debug/kvm/%d-%d/dmabuf_mappings", getpid(),
-		 vm->fd);
-	f = fopen(path, "r");
-	TEST_ASSERT(f, "open %s: %s", path, strerror(errno));
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long g, p, sz;
-
-		perm[0] = 0;
-		if (sscanf(line, "%lx %lx %lx %31s %7s", &g, &p, &sz, attr,
-			   perm) < 4)
-			continue;
-		if (gfn >= g && gfn < g + sz / vm->page_size) {
-			*pfn = p + (gfn - g);
-			*size = sz;
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 struct layout {
 	const char *name;
 	uint64_t slot_size;
@@ -520,7 +490,7 @@ static void test_block_sizes_and_attributes(void)
 		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
 		expect_sync(vcpu, 1);
-		TEST_ASSERT(read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
+		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
 				      &size, attr, perm),
 			    "%s: gfn %#llx not mapped", l->name,
 			    TEST_GPA / vm->page_size);
@@ -556,7 +526,7 @@ static void test_block_sizes_and_attributes(void)
 		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
 		expect_sync(vcpu, 1);
-		TEST_ASSERT(read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
+		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
 				      &size, attr, perm), "attr %u: not mapped",
 			    a);
 		TEST_ASSERT(!strcmp(attr, stage2_attr_name(a)),
@@ -612,7 +582,7 @@ static bool slot_mapped(struct kvm_vm *vm)
 	uint64_t pfn, size, i;
 
 	for (i = 0; i < TEST_SIZE / vm->page_size; i++)
-		if (read_leaf(vm, TEST_GPA / vm->page_size + i, &pfn, &size,
+		if (kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size + i, &pfn, &size,
 			      attr, perm))
 			return true;
 	return false;

@@ -8,7 +8,10 @@
 #define SELFTEST_KVM_DMABUF_UTIL_H
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 
 #include "kvm_util.h"
@@ -55,6 +58,44 @@ static inline void vm_delete_dmabuf_slot(struct kvm_vm *vm, uint32_t slot)
 
 	TEST_ASSERT(!ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &region),
 		    "deleting slot %u failed: %s", slot, strerror(errno));
+}
+
+/*
+ * For tests, not for VMMs: the stage-2 (arm64) or TDP (x86) leaf that maps
+ * @gfn of a dma-buf slot, from the VM's debugfs view (dmabuf_mappings,
+ * which is not an ABI).  @attr gets the memory attribute (31 characters at
+ * most), @perm the permissions (7 at most).  False if @gfn is not mapped.
+ */
+static inline bool kvm_dmabuf_read_leaf(struct kvm_vm *vm, uint64_t gfn,
+					uint64_t *pfn, uint64_t *size,
+					char *attr, char *perm)
+{
+	char path[PATH_MAX], line[256];
+	bool found = false;
+	FILE *f;
+
+	*pfn = 0;
+	*size = 0;
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/kvm/%d-%d/dmabuf_mappings", getpid(),
+		 vm->fd);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "open %s: %s", path, strerror(errno));
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long g, p, sz;
+
+		perm[0] = 0;
+		if (sscanf(line, "%lx %lx %lx %31s %7s", &g, &p, &sz, attr,
+			   perm) < 4)
+			continue;
+		if (gfn >= g && gfn < g + sz / vm->page_size) {
+			*pfn = p + (gfn - g);
+			*size = sz;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
 }
 
 #endif /* SELFTEST_KVM_DMABUF_UTIL_H */

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Poison on memory slots bound to a dma-buf (KVM_MEM_DMABUF).  The test
+ * exporter (CONFIG_DMABUF_PHYS_TEST) reports a poisoned range of a buffer,
+ * as a driver would for its device memory; KVM must unmap it, keep it, and
+ * end the next guest access with KVM_RUN = -1, errno EHWPOISON and a
+ * KVM_EXIT_MEMORY_FAULT that names the page, with no SIGBUS to anyone.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+#include "kvm_dmabuf_util.h"
+#include "test_util.h"
+#include "ucall_common.h"
+
+#include "../drivers/dma-buf-phys/phys_util.h"
+
+#define SLOT		10
+#define TEST_GPA	0x800000000ULL
+#define TEST_GVA	TEST_GPA
+#define TEST_SIZE	0x200000ULL
+#define PAGE		0x1000ULL
+#define BAD_PAGE	3
+#define GOOD_PAGE	4
+
+static int phys_dev;
+
+static void sigbus(int sig)
+{
+	static const char msg[] = "SIGBUS: poison reached the VMM as a signal\n";
+
+	write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(KSFT_FAIL);
+}
+
+/* Touch the first page, then a healthy page, then the poisoned one. */
+static void guest_block(void)
+{
+	READ_ONCE(*(uint64_t *)TEST_GVA);
+	GUEST_SYNC(1);
+	READ_ONCE(*(uint64_t *)(TEST_GVA + GOOD_PAGE * PAGE));
+	GUEST_SYNC(2);
+	READ_ONCE(*(uint64_t *)(TEST_GVA + BAD_PAGE * PAGE));
+	GUEST_SYNC(3);
+}
+
+/* Read @gva, report, read it again. */
+static void guest_read(uint64_t gva)
+{
+	READ_ONCE(*(uint64_t *)gva);
+	GUEST_SYNC(1);
+	READ_ONCE(*(uint64_t *)gva);
+	GUEST_SYNC(2);
+}
+
+static int create_buf(uint64_t pool_off)
+{
+	struct dma_buf_phys_test_chunk c = { .offset = pool_off,
+					     .len = TEST_SIZE };
+	int buf = phys_create(phys_dev, &c, 1,
+			      DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+
+	TEST_ASSERT(buf >= 0, "creating a test buffer: %s", strerror(-buf));
+	return buf;
+}
+
+static void poison(int buf, uint64_t offset)
+{
+	int r = phys_poison(phys_dev, buf, offset, PAGE);
+
+	TEST_ASSERT(!r, "poison at %#lx: %s", (unsigned long)offset,
+		    strerror(-r));
+}
+
+static void buf_revoke(int buf, unsigned int revoked)
+{
+	int r = phys_revoke(phys_dev, buf, revoked);
+
+	TEST_ASSERT(!r, "revoke %u: %s", revoked, strerror(-r));
+}
+
+static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, void *code, int buf,
+			     uint64_t gpa, int slot)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, code);
+
+	vm_set_user_memory_region_dmabuf(vm, slot, 0, gpa, TEST_SIZE, buf, 0);
+	virt_map(vm, gpa, gpa, TEST_SIZE / vm->page_size);
+	return vm;
+}
+
+static void expect_sync(struct kvm_vcpu *vcpu, uint64_t stage)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		TEST_ASSERT(uc.args[1] == stage, "stage %lu, wanted %lu",
+			    (unsigned long)uc.args[1], (unsigned long)stage);
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("exit %s, wanted stage %lu",
+			  exit_reason_str(vcpu->run->exit_reason),
+			  (unsigned long)stage);
+	}
+}
+
+/* KVM_RUN ends with EHWPOISON and a memory fault exit at @gpa. */
+static void expect_poison_exit(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	struct kvm_run *run = vcpu->run;
+	int r = __vcpu_run(vcpu);
+
+	TEST_ASSERT(r == -1 && errno == EHWPOISON &&
+		    run->exit_reason == KVM_EXIT_MEMORY_FAULT,
+		    "KVM_RUN %d errno %d exit %s, wanted EHWPOISON", r, errno,
+		    exit_reason_str(run->exit_reason));
+	TEST_ASSERT(run->memory_fault.gpa == gpa &&
+		    run->memory_fault.size == PAGE &&
+		    (run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_HWPOISON) &&
+		    !(run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_REVOKED),
+		    "poison exit at %#llx size %#llx flags %#llx, wanted %#lx size %#llx",
+		    run->memory_fault.gpa, run->memory_fault.size,
+		    run->memory_fault.flags, (unsigned long)gpa, PAGE);
+}
+
+static uint64_t leaf_size(struct kvm_vm *vm, uint64_t gpa)
+{
+	char attr[32], perm[8];
+	uint64_t pfn, size;
+
+	if (!kvm_dmabuf_read_leaf(vm, gpa / vm->page_size, &pfn, &size, attr,
+				  perm))
+		return 0;
+	return size;
+}
+
+/*
+ * A poisoned page inside a 2 MiB block: the block goes, the page exits
+ * with EHWPOISON, the rest of the block is mapped again in smaller pieces.
+ */
+static void test_page_in_block(void)
+{
+	uint64_t bad = TEST_GPA + BAD_PAGE * PAGE, before, after;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int buf, i;
+
+	buf = create_buf(TEST_SIZE);
+	vm = new_vm(&vcpu, guest_block, buf, TEST_GPA, SLOT);
+	expect_sync(vcpu, 1);
+	before = leaf_size(vm, TEST_GPA);
+	TEST_ASSERT(before == TEST_SIZE, "block before poison: %#lx",
+		    (unsigned long)before);
+
+	poison(buf, BAD_PAGE * PAGE);
+	TEST_ASSERT(!leaf_size(vm, bad), "the poisoned page is still mapped");
+	expect_sync(vcpu, 2);
+	after = leaf_size(vm, TEST_GPA + GOOD_PAGE * PAGE);
+	TEST_ASSERT(after && after < TEST_SIZE,
+		    "after poison, the healthy page is mapped by %#lx",
+		    (unsigned long)after);
+
+	/* The exit repeats for as long as the guest retries the access. */
+	for (i = 0; i < 2; i++)
+		expect_poison_exit(vcpu, bad);
+	TEST_ASSERT(!leaf_size(vm, bad), "the poisoned page was mapped again");
+	ksft_test_result_pass("poisoned page: EHWPOISON, gpa %#llx size %llu flags %#llx\n",
+			      vcpu->run->memory_fault.gpa,
+			      vcpu->run->memory_fault.size,
+			      vcpu->run->memory_fault.flags);
+	ksft_test_result_pass("rest of the block reachable: block %#lx before, %#lx after\n",
+			      (unsigned long)before, (unsigned long)after);
+	kvm_vm_free(vm);
+	close(buf);
+}
+
+/* Poison reported while revoked is kept, and seen after the un-revoke. */
+static void test_poison_while_revoked(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int buf;
+
+	buf = create_buf(2 * TEST_SIZE);
+	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vcpu_args_set(vcpu, 1, TEST_GPA);
+	expect_sync(vcpu, 1);
+	buf_revoke(buf, 1);
+	poison(buf, 0);
+	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EFAULT &&
+		    (vcpu->run->memory_fault.flags &
+		     KVM_MEMORY_EXIT_FLAG_REVOKED),
+		    "while revoked: errno %d flags %#llx", errno,
+		    vcpu->run->memory_fault.flags);
+	buf_revoke(buf, 0);
+	expect_poison_exit(vcpu, TEST_GPA);
+	kvm_vm_free(vm);
+	close(buf);
+	ksft_test_result_pass("poison while revoked: revoked exit, then EHWPOISON\n");
+}
+
+/*
+ * One buffer in two slots of one VM and in a slot of another VM: each
+ * binding hears the poison.  Then delete a slot and destroy the VMs.
+ */
+static void test_every_binding(void)
+{
+	uint64_t gpa2 = TEST_GPA + 2 * TEST_SIZE;
+	struct kvm_vcpu *vcpu_a, *vcpu_b;
+	struct kvm_vm *vm_a, *vm_b;
+	int buf;
+
+	buf = create_buf(3 * TEST_SIZE);
+	vm_a = new_vm(&vcpu_a, guest_read, buf, TEST_GPA, SLOT);
+	vm_set_user_memory_region_dmabuf(vm_a, SLOT + 1, 0, gpa2, TEST_SIZE,
+					 buf, 0);
+	virt_map(vm_a, gpa2, gpa2, TEST_SIZE / vm_a->page_size);
+	vcpu_args_set(vcpu_a, 1, gpa2);
+	vm_b = new_vm(&vcpu_b, guest_read, buf, TEST_GPA, SLOT);
+	vcpu_args_set(vcpu_b, 1, TEST_GPA);
+	expect_sync(vcpu_a, 1);
+	expect_sync(vcpu_b, 1);
+	TEST_ASSERT(phys_attachments(buf) == 3, "%d importers, wanted 3",
+		    phys_attachments(buf));
+
+	poison(buf, 0);
+	expect_poison_exit(vcpu_a, gpa2);
+	expect_poison_exit(vcpu_b, TEST_GPA);
+	ksft_test_result_pass("two slots of one VM and another VM: each exits at its gpa\n");
+
+	vm_delete_dmabuf_slot(vm_a, SLOT + 1);
+	TEST_ASSERT(phys_attachments(buf) == 2, "slot deleted: %d importers",
+		    phys_attachments(buf));
+	kvm_vm_free(vm_a);
+	kvm_vm_free(vm_b);
+	TEST_ASSERT(phys_attachments(buf) == 0, "VMs destroyed: %d importers",
+		    phys_attachments(buf));
+	close(buf);
+	ksft_test_result_pass("slot deleted and VMs destroyed after poison: detached\n");
+}
+
+int main(int argc, char *argv[])
+{
+	struct dma_buf_phys_test_pool pool;
+	struct sigaction sa = { .sa_handler = sigbus };
+
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_DMABUF_MEMSLOT));
+	phys_dev = open(DMA_BUF_PHYS_TEST_DEV, O_RDWR);
+	__TEST_REQUIRE(phys_dev >= 0, "no " DMA_BUF_PHYS_TEST_DEV
+		       " (CONFIG_DMABUF_PHYS_TEST)");
+	__TEST_REQUIRE(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_POOL, &pool),
+		       "no device bound to " DMA_BUF_PHYS_TEST_DRIVER);
+	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
+
+	ksft_print_header();
+	ksft_set_plan(5);
+	test_page_in_block();
+	test_poison_while_revoked();
+	test_every_binding();
+	ksft_finished();
+}
