@@ -47,6 +47,12 @@ cd "$tree"
 quilt() { command quilt --quiltrc "$TOP/harness/quiltrc" "$@"; }
 ln -sfn "$TOP/patches" patches
 sum=$(cd "$TOP/patches" && cat series $(grep -v -e '^#' -e '^$' series) 2>/dev/null | sha256sum)
+# A reordered series: quilt refuses to work against it.  Work from a copy
+# of the order in which the patches were applied until they are popped.
+if [ -s .pc/applied-patches ] && ! quilt applied >/dev/null 2>&1; then
+	cp .pc/applied-patches "$BUILD/.tree-applied"
+	echo "$BUILD/.tree-applied" > .pc/.quilt_series
+fi
 # Edits to patched files that are not refreshed into patches/ would be
 # built and tested but not committed: refuse them, or drop them (FORCE=1).
 dirty=
@@ -64,6 +70,7 @@ if [ -n "$dirty" ] || [ "$(cat "$BUILD/.tree-series" 2>/dev/null)" != "$sum" ]; 
 	if [ -n "$(quilt applied 2>/dev/null)" ]; then
 		quilt pop -a -f -q >/dev/null
 	fi
+	[ -d .pc ] && echo series > .pc/.quilt_series
 	if grep -q -v -e '^#' -e '^$' "$TOP/patches/series"; then
 		quilt push -a -q
 	fi

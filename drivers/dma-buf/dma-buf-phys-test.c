@@ -10,7 +10,13 @@
  * driven through the ioctls of dma-buf-phys-test.h; see
  * tools/testing/selftests/drivers/dma-buf-phys/.
  *
- * Lock order: phys_test_lock, then a buffer's dma_resv lock.
+ * The pool is registered as an owner of its pfns (linux/pfn_poison.h), so
+ * that memory_failure() on a pfn of the pool, which has no struct page,
+ * reaches the importers of the buffers that hold it; a test triggers it
+ * with DMA_BUF_PHYS_TEST_MEMORY_FAILURE.
+ *
+ * Lock order: (memory_failure()'s registry lock,) phys_test_lock, then a
+ * buffer's dma_resv lock.
  */
 #include <linux/anon_inodes.h>
 #include <linux/dma-buf.h>
@@ -19,10 +25,12 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/pfn_poison.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -486,6 +494,70 @@ static int phys_test_get_pool(struct dma_buf_phys_test_pool __user *uarg)
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 
+/*
+ * memory_failure() of a pfn of the pool: every buffer that holds it tells
+ * its importers, at each offset where it holds it.  Called with the
+ * registry's lock held.
+ */
+static void phys_test_memory_failure(struct pfn_poison_owner *owner,
+				     unsigned long pfn, int flags)
+{
+	phys_addr_t pa = PFN_PHYS(pfn);
+	struct phys_test_buf *buf;
+
+	mutex_lock(&phys_test_lock);
+	/* Alive while on the list: see phys_test_remove(). */
+	list_for_each_entry(buf, &phys_test_buffers, node) {
+		u64 off = 0;
+		u32 i;
+
+		dma_resv_lock(buf->dmabuf->resv, NULL);
+		for (i = 0; i < buf->phys->nr_ranges; i++) {
+			const struct dma_buf_phys_vec *r = &buf->phys->ranges[i];
+
+			if (pa >= r->paddr && pa - r->paddr < r->len)
+				dma_buf_poison_notify(buf->dmabuf,
+						      off + (pa - r->paddr),
+						      PAGE_SIZE);
+			off += r->len;
+		}
+		dma_resv_unlock(buf->dmabuf->resv);
+	}
+	mutex_unlock(&phys_test_lock);
+}
+
+static struct pfn_poison_owner phys_test_owner = {
+	.memory_failure = phys_test_memory_failure,
+};
+
+/* Poison a page of the pool as the machine would: through memory_failure(). */
+static int
+phys_test_memory_failure_ioctl(struct dma_buf_phys_test_memory_failure __user *uarg)
+{
+	struct dma_buf_phys_test_memory_failure arg;
+	unsigned long pfn;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		return -EOPNOTSUPP;
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!PAGE_ALIGNED(arg.pool_offset))
+		return -EINVAL;
+	mutex_lock(&phys_test_lock);
+	if (!phys_test_pool.pdev) {
+		mutex_unlock(&phys_test_lock);
+		return -ENODEV;
+	}
+	if (arg.pool_offset >= phys_test_pool.size) {
+		mutex_unlock(&phys_test_lock);
+		return -EINVAL;
+	}
+	pfn = PHYS_PFN(phys_test_pool.paddr + arg.pool_offset);
+	mutex_unlock(&phys_test_lock);
+	/* memory_failure() calls back into phys_test_memory_failure(). */
+	return memory_failure(pfn, MF_SW_SIMULATED);
+}
+
 static long phys_test_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -502,6 +574,8 @@ static long phys_test_ioctl(struct file *file, unsigned int cmd,
 		return phys_test_poison(uarg);
 	case DMA_BUF_PHYS_TEST_IMPORT:
 		return phys_test_import(uarg);
+	case DMA_BUF_PHYS_TEST_MEMORY_FAILURE:
+		return phys_test_memory_failure_ioctl(uarg);
 	}
 	return -ENOTTY;
 }
@@ -556,6 +630,18 @@ static int phys_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	phys_test_pool.size = best;
 	mutex_unlock(&phys_test_lock);
 
+	phys_test_owner.start_pfn = PHYS_PFN(phys_test_pool.paddr);
+	phys_test_owner.end_pfn = PHYS_PFN(phys_test_pool.paddr + best);
+	ret = pfn_poison_owner_register(&phys_test_owner);
+	if (ret) {
+		mutex_lock(&phys_test_lock);
+		phys_test_pool.pdev = NULL;
+		phys_test_pool.size = 0;
+		mutex_unlock(&phys_test_lock);
+		pci_release_region(pdev, pick);
+		return ret;
+	}
+
 	pci_info(pdev, "dma-buf test pool: BAR %d, %pa, %llu MiB\n", pick,
 		 &phys_test_pool.paddr, (u64)best >> 20);
 	return 0;
@@ -566,6 +652,7 @@ static void phys_test_remove(struct pci_dev *pdev)
 {
 	struct phys_test_buf *buf;
 
+	pfn_poison_owner_unregister(&phys_test_owner);
 	mutex_lock(&phys_test_lock);
 	/*
 	 * A buffer on the list is alive: its release blocks on

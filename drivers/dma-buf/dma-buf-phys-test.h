@@ -132,6 +132,11 @@ struct dma_buf_phys_test_events {
 	__u32 pad;
 };
 
+/* A page of the pool, poisoned through memory_failure(). */
+struct dma_buf_phys_test_memory_failure {
+	__u64 pool_offset;
+};
+
 #define DMA_BUF_PHYS_TEST_TYPE	'P'
 /* On DMA_BUF_PHYS_TEST_DEV. */
 #define DMA_BUF_PHYS_TEST_POOL	_IOR(DMA_BUF_PHYS_TEST_TYPE, 0, struct dma_buf_phys_test_pool)
@@ -142,5 +147,7 @@ struct dma_buf_phys_test_events {
 /* On an importer fd. */
 #define DMA_BUF_PHYS_TEST_MAP	_IOWR(DMA_BUF_PHYS_TEST_TYPE, 5, struct dma_buf_phys_test_map)
 #define DMA_BUF_PHYS_TEST_EVENTS _IOR(DMA_BUF_PHYS_TEST_TYPE, 6, struct dma_buf_phys_test_events)
+#define DMA_BUF_PHYS_TEST_MEMORY_FAILURE \
+	_IOW(DMA_BUF_PHYS_TEST_TYPE, 7, struct dma_buf_phys_test_memory_failure)
 
 #endif /* _DMA_BUF_PHYS_TEST_H */

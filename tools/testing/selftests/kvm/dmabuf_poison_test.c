@@ -5,13 +5,19 @@
  * as a driver would for its device memory; KVM must unmap it, keep it, and
  * end the next guest access with KVM_RUN = -1, errno EHWPOISON and a
  * KVM_EXIT_MEMORY_FAULT that names the page, with no SIGBUS to anyone.
+ * The same through memory_failure(): of a pfn of the test exporter's pool
+ * (no struct page), and of a memfd page lent through udmabuf, poisoned
+ * with hwpoison-inject's corrupt-pfn while no process maps it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <linux/udmabuf.h>
 
 #include "kvm_util.h"
 #include "kvm_dmabuf_util.h"
@@ -249,6 +255,120 @@ static void test_every_binding(void)
 	ksft_test_result_pass("slot deleted and VMs destroyed after poison: detached\n");
 }
 
+static void expect_guest_poison(int buf, uint64_t page, void (*inject)(void *),
+				void *arg)
+{
+	uint64_t gpa = TEST_GPA + page * PAGE;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vcpu_args_set(vcpu, 1, gpa);
+	expect_sync(vcpu, 1);
+	TEST_ASSERT(leaf_size(vm, gpa), "the page is not mapped before");
+	inject(arg);
+	TEST_ASSERT(!leaf_size(vm, gpa), "the poisoned page is still mapped");
+	expect_poison_exit(vcpu, gpa);
+	kvm_vm_free(vm);
+}
+
+static void pool_memory_failure(void *arg)
+{
+	struct dma_buf_phys_test_memory_failure mf = {
+		.pool_offset = *(uint64_t *)arg,
+	};
+
+	TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_MEMORY_FAILURE, &mf),
+		    "memory_failure() of pool offset %#llx: %s",
+		    (unsigned long long)mf.pool_offset, strerror(errno));
+}
+
+/* memory_failure() of a pfn of the pool, which has no struct page. */
+static void test_memory_failure_mmio(void)
+{
+	uint64_t off = 4 * TEST_SIZE + BAD_PAGE * PAGE;
+	int buf = create_buf(4 * TEST_SIZE);
+
+	expect_guest_poison(buf, BAD_PAGE, pool_memory_failure, &off);
+	close(buf);
+	ksft_test_result_pass("memory_failure() of a pfn without struct page: EHWPOISON at the gpa\n");
+}
+
+static void corrupt_pfn(void *arg)
+{
+	const char *path = "/sys/kernel/debug/hwpoison/corrupt-pfn";
+	char val[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY);
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	n = snprintf(val, sizeof(val), "%#lx", *(unsigned long *)arg);
+	/* memory_failure() may report that the pinned page is still busy. */
+	(void)!write(fd, val, n);
+	close(fd);
+}
+
+static bool cacheable_refused(void)
+{
+#ifdef __aarch64__
+	return system("dmesg | grep -q 'Stage-2 Force Write-Back'") != 0;
+#else
+	return false;
+#endif
+}
+
+/*
+ * A memfd page lent through udmabuf: no process maps it when it is
+ * poisoned, only the guest through the slot.
+ */
+static void test_memory_failure_udmabuf(void)
+{
+	struct udmabuf_create create = { .size = TEST_SIZE };
+	unsigned long pfn;
+	uint64_t entry;
+	int dev, memfd, buf, pm;
+	uint8_t *p;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	if (cacheable_refused()) {
+		close(dev);
+		ksft_test_result_skip("udmabuf is cacheable: no FEAT_S2FWB here\n");
+		return;
+	}
+	memfd = memfd_create("guest", MFD_ALLOW_SEALING);
+	TEST_ASSERT(memfd >= 0 && !ftruncate(memfd, TEST_SIZE) &&
+		    !fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), "memfd");
+	create.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(buf >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+
+	/* The page's pfn, from a mapping that is gone before the poison. */
+	p = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap memfd");
+	READ_ONCE(p[BAD_PAGE * PAGE]);
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	TEST_ASSERT(pm >= 0 &&
+		    pread(pm, &entry, sizeof(entry),
+			  ((uintptr_t)p / PAGE + BAD_PAGE) * 8) ==
+		    sizeof(entry), "pagemap");
+	close(pm);
+	munmap(p, TEST_SIZE);
+	TEST_ASSERT(entry >> 63, "page not present in pagemap");
+	pfn = entry & ((1ULL << 55) - 1);
+	TEST_ASSERT(pfn, "no pfn in pagemap (needs CAP_SYS_ADMIN)");
+
+	expect_guest_poison(buf, BAD_PAGE, corrupt_pfn, &pfn);
+	close(buf);
+	close(memfd);
+	close(dev);
+	ksft_test_result_pass("corrupt-pfn of a udmabuf page (pfn %#lx): EHWPOISON at the gpa\n",
+			      pfn);
+}
+
 int main(int argc, char *argv[])
 {
 	struct dma_buf_phys_test_pool pool;
@@ -263,9 +383,11 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
 
 	ksft_print_header();
-	ksft_set_plan(5);
+	ksft_set_plan(7);
 	test_page_in_block();
 	test_poison_while_revoked();
 	test_every_binding();
+	test_memory_failure_mmio();
+	test_memory_failure_udmabuf();
 	ksft_finished();
 }

@@ -371,6 +371,44 @@ TEST_F(phys, poison_reaches_every_importer)
 }
 
 /* udmabuf: memfd pages, cacheable, at the addresses pagemap shows. */
+/*
+ * memory_failure() of a pfn of the pool, which has no struct page, reaches
+ * the importers of a buffer that holds it, at its offset in the buffer.
+ */
+TEST_F(phys, memory_failure_reaches_importers)
+{
+	struct dma_buf_phys_test_chunk c[2] = {
+		{ .offset = 3 * SZ_2M, .len = SZ_1M },
+		{ .offset = 2 * SZ_2M, .len = SZ_1M },
+	};
+	struct dma_buf_phys_test_memory_failure mf = {
+		.pool_offset = 2 * SZ_2M + 5 * SZ_4K,
+	};
+	struct dma_buf_phys_test_events ev;
+	int buf, imp;
+
+	buf = phys_create(self->dev, c, 2, 0, 0);
+	ASSERT_LE(0, buf);
+	imp = phys_import(self->dev, buf);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, phys_ioctl(self->dev, DMA_BUF_PHYS_TEST_MEMORY_FAILURE,
+				&mf));
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(1, ev.poison);
+	/* The second chunk starts 1 MiB into the buffer. */
+	ASSERT_EQ(SZ_1M + 5 * SZ_4K, ev.poison_offset);
+	ASSERT_EQ(SZ_4K, ev.poison_len);
+
+	mf.pool_offset = 0x800;
+	EXPECT_EQ(-EINVAL, phys_ioctl(self->dev,
+				      DMA_BUF_PHYS_TEST_MEMORY_FAILURE, &mf));
+	mf.pool_offset = self->pool.size;
+	EXPECT_EQ(-EINVAL, phys_ioctl(self->dev,
+				      DMA_BUF_PHYS_TEST_MEMORY_FAILURE, &mf));
+	close(imp);
+	close(buf);
+}
+
 TEST_F(phys, udmabuf_ranges_are_the_memfd_pages)
 {
 	const uint64_t size = SZ_2M;
