@@ -502,25 +502,13 @@ static int phys_test_get_pool(struct dma_buf_phys_test_pool __user *uarg)
 static void phys_test_memory_failure(struct pfn_poison_owner *owner,
 				     unsigned long pfn, int flags)
 {
-	phys_addr_t pa = PFN_PHYS(pfn);
 	struct phys_test_buf *buf;
 
 	mutex_lock(&phys_test_lock);
 	/* Alive while on the list: see phys_test_remove(). */
 	list_for_each_entry(buf, &phys_test_buffers, node) {
-		u64 off = 0;
-		u32 i;
-
 		dma_resv_lock(buf->dmabuf->resv, NULL);
-		for (i = 0; i < buf->phys->nr_ranges; i++) {
-			const struct dma_buf_phys_vec *r = &buf->phys->ranges[i];
-
-			if (pa >= r->paddr && pa - r->paddr < r->len)
-				dma_buf_poison_notify(buf->dmabuf,
-						      off + (pa - r->paddr),
-						      PAGE_SIZE);
-			off += r->len;
-		}
+		dma_buf_phys_poison_pfn(buf->dmabuf, buf->phys, pfn);
 		dma_resv_unlock(buf->dmabuf->resv);
 	}
 	mutex_unlock(&phys_test_lock);

@@ -199,6 +199,36 @@ void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len)
 EXPORT_SYMBOL_NS_GPL(dma_buf_poison_notify, DMA_BUF);
 
 /**
+ * dma_buf_phys_poison_pfn - tell importers of a poisoned pfn of a buffer
+ * @dmabuf: the buffer
+ * @phys: the buffer's ranges, in buffer order, as the exporter lends them
+ * @pfn: the poisoned pfn
+ *
+ * For exporters that learn of poison by pfn (from memory_failure(), see
+ * linux/pfn_poison.h): calls dma_buf_poison_notify() for the page at every
+ * offset of the buffer that holds @pfn, if any.
+ *
+ * Context: the buffer's dma_resv lock must be held.
+ */
+void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
+			     const struct dma_buf_phys *phys, unsigned long pfn)
+{
+	phys_addr_t pa = PFN_PHYS(pfn);
+	u64 off = 0;
+	unsigned int i;
+
+	for (i = 0; i < phys->nr_ranges; i++) {
+		const struct dma_buf_phys_vec *r = &phys->ranges[i];
+
+		if (pa >= r->paddr && pa - r->paddr < r->len)
+			dma_buf_poison_notify(dmabuf, off + (pa - r->paddr),
+					      PAGE_SIZE);
+		off += r->len;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_poison_pfn, DMA_BUF);
+
+/**
  * dma_buf_phys_alloc - allocate a range list, for an exporter's map_phys
  * @max_ranges: the most ranges that dma_buf_phys_add() will add
  * @attr: the memory attribute of the buffer

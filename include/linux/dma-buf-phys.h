@@ -84,6 +84,8 @@ struct dma_buf_phys *dma_buf_map_phys(struct dma_buf_attachment *attach);
 void dma_buf_unmap_phys(struct dma_buf_attachment *attach,
 			struct dma_buf_phys *phys);
 void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len);
+void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
+			     const struct dma_buf_phys *phys, unsigned long pfn);
 
 /* For exporters. */
 struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,

@@ -18,9 +18,14 @@
  * vfio_pci_dma_buf_sync() lifts the revoke once the BARs are usable again.
  * Closing the device revokes for good.
  *
+ * Poison: a driver whose memory memory_failure() can report by pfn
+ * registers it with vfio_pci_dma_buf_register_poison(); the buffers that
+ * hold a poisoned pfn tell their importers (dma_buf_poison_notify()).
+ *
  * Locking: vdev->dmabufs and vfio_pci_dma_buf.vdev are protected by
  * vdev->memory_lock held for write; .revoked by the buffer's dma_resv lock.
- * memory_lock nests outside dma_resv.
+ * memory_lock nests outside dma_resv, and inside the poison registry's lock
+ * (mm/pfn_poison.c), which is never taken under memory_lock.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-phys.h>
@@ -29,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/pfn_poison.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
@@ -374,3 +380,64 @@ err_free_ranges:
 	kfree(ranges);
 	return ret;
 }
+
+/*
+ * memory_failure() of a registered pfn: every buffer of the device that
+ * holds it tells its importers.  Called with the registry's lock held; a
+ * buffer on the list stays alive while memory_lock is held.
+ */
+static void vfio_pci_dma_buf_memory_failure(struct pfn_poison_owner *owner,
+					    unsigned long pfn, int flags)
+{
+	struct vfio_pci_dma_buf_poison *poison =
+		container_of(owner, struct vfio_pci_dma_buf_poison, owner);
+	struct vfio_pci_core_device *vdev = poison->vdev;
+	struct vfio_pci_dma_buf *priv;
+
+	down_read(&vdev->memory_lock);
+	list_for_each_entry(priv, &vdev->dmabufs, node) {
+		dma_resv_lock(priv->dmabuf->resv, NULL);
+		dma_buf_phys_poison_pfn(priv->dmabuf, priv->phys, pfn);
+		dma_resv_unlock(priv->dmabuf->resv);
+	}
+	up_read(&vdev->memory_lock);
+}
+
+/**
+ * vfio_pci_dma_buf_register_poison - report poison in device memory to the
+ * importers of the device's dma-bufs
+ * @poison: storage for the registration, in the driver's device structure
+ * @vdev: the device, registered with vfio-pci-core
+ * @start: physical address of the memory
+ * @len: its length in bytes
+ *
+ * For memory that memory_failure() can be told about by pfn, such as
+ * nvgrace-gpu's device memory.
+ *
+ * Context: process context, memory_lock not held.
+ *
+ * Return: 0, or -EINVAL for an empty range.
+ */
+int vfio_pci_dma_buf_register_poison(struct vfio_pci_dma_buf_poison *poison,
+				     struct vfio_pci_core_device *vdev,
+				     phys_addr_t start, u64 len)
+{
+	poison->vdev = vdev;
+	poison->owner.start_pfn = PHYS_PFN(start);
+	poison->owner.end_pfn = PHYS_PFN(start + len);
+	poison->owner.memory_failure = vfio_pci_dma_buf_memory_failure;
+	return pfn_poison_owner_register(&poison->owner);
+}
+EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_register_poison);
+
+/**
+ * vfio_pci_dma_buf_unregister_poison - undo vfio_pci_dma_buf_register_poison()
+ * @poison: a successful registration
+ *
+ * Context: process context, memory_lock not held.
+ */
+void vfio_pci_dma_buf_unregister_poison(struct vfio_pci_dma_buf_poison *poison)
+{
+	pfn_poison_owner_unregister(&poison->owner);
+}
+EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_unregister_poison);
