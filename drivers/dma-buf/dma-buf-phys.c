@@ -43,7 +43,13 @@
  * **Poison.** An exporter that learns that part of its buffer is poisoned
  * calls dma_buf_poison_notify() with the lock held; each importer's
  * &dma_buf_attach_ops.poison_notify hears the offset and length in the
- * buffer and must stop using that range before it returns.
+ * buffer and must stop using that range before it returns.  Poison is
+ * usually learnt by pfn, from memory_failure(): an exporter registers the
+ * memory it lends as a &struct pfn_poison_owner (linux/pfn_poison.h), and
+ * its callback finds the buffers that hold the pfn, for instance with
+ * dma_buf_phys_poison_pfn().  memory_failure() reaches importers this way
+ * whether or not the memory has struct pages and whether or not any
+ * process maps it.
  *
  * **Pages.** For memory with struct pages (udmabuf), the exporter keeps
  * the pages for as long as the ranges are mapped; the importer takes no

@@ -490,8 +490,8 @@ static void test_block_sizes_and_attributes(void)
 		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
 		expect_sync(vcpu, 1);
-		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
-				      &size, attr, perm),
+		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size,
+						 &pfn, &size, attr, perm),
 			    "%s: gfn %#llx not mapped", l->name,
 			    TEST_GPA / vm->page_size);
 		TEST_ASSERT(size == l->expect_size &&
@@ -526,8 +526,8 @@ static void test_block_sizes_and_attributes(void)
 		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
 		expect_sync(vcpu, 1);
-		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size, &pfn,
-				      &size, attr, perm), "attr %u: not mapped",
+		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size,
+						 &pfn, &size, attr, perm), "attr %u: not mapped",
 			    a);
 		TEST_ASSERT(!strcmp(attr, stage2_attr_name(a)),
 			    "exporter attr %u mapped as %s, wanted %s", a, attr,
@@ -582,8 +582,8 @@ static bool slot_mapped(struct kvm_vm *vm)
 	uint64_t pfn, size, i;
 
 	for (i = 0; i < TEST_SIZE / vm->page_size; i++)
-		if (kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size + i, &pfn, &size,
-			      attr, perm))
+		if (kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size + i,
+					 &pfn, &size, attr, perm))
 			return true;
 	return false;
 }

@@ -75,11 +75,11 @@ static int create_buf(uint64_t pool_off)
 	return buf;
 }
 
-static void poison(int buf, uint64_t offset)
+static void poison_page(int buf, uint64_t offset)
 {
 	int r = phys_poison(phys_dev, buf, offset, PAGE);
 
-	TEST_ASSERT(!r, "poison at %#lx: %s", (unsigned long)offset,
+	TEST_ASSERT(!r, "poisoning %#lx: %s", (unsigned long)offset,
 		    strerror(-r));
 }
 
@@ -151,28 +151,33 @@ static uint64_t leaf_size(struct kvm_vm *vm, uint64_t gpa)
 }
 
 /*
- * A poisoned page inside a 2 MiB block: the block goes, the page exits
+ * A poisoned page inside a 1 GiB block: the block goes, the page exits
  * with EHWPOISON, the rest of the block is mapped again in smaller pieces.
  */
 static void test_page_in_block(void)
 {
 	uint64_t bad = TEST_GPA + BAD_PAGE * PAGE, before, after;
+	struct dma_buf_phys_test_chunk c = { .offset = SZ_1G, .len = SZ_1G };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	int buf, i;
 
-	buf = create_buf(TEST_SIZE);
-	vm = new_vm(&vcpu, guest_block, buf, TEST_GPA, SLOT);
+	buf = phys_create(phys_dev, &c, 1, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY,
+			  0);
+	TEST_ASSERT(buf >= 0, "creating a 1 GiB buffer: %s", strerror(-buf));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_block);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, SZ_1G, buf, 0);
+	virt_map(vm, TEST_GPA, TEST_GPA, TEST_SIZE / vm->page_size);
 	expect_sync(vcpu, 1);
 	before = leaf_size(vm, TEST_GPA);
-	TEST_ASSERT(before == TEST_SIZE, "block before poison: %#lx",
+	TEST_ASSERT(before == SZ_1G, "block before poison: %#lx",
 		    (unsigned long)before);
 
-	poison(buf, BAD_PAGE * PAGE);
+	poison_page(buf, BAD_PAGE * PAGE);
 	TEST_ASSERT(!leaf_size(vm, bad), "the poisoned page is still mapped");
 	expect_sync(vcpu, 2);
 	after = leaf_size(vm, TEST_GPA + GOOD_PAGE * PAGE);
-	TEST_ASSERT(after && after < TEST_SIZE,
+	TEST_ASSERT(after && after < SZ_1G,
 		    "after poison, the healthy page is mapped by %#lx",
 		    (unsigned long)after);
 
@@ -202,7 +207,7 @@ static void test_poison_while_revoked(void)
 	vcpu_args_set(vcpu, 1, TEST_GPA);
 	expect_sync(vcpu, 1);
 	buf_revoke(buf, 1);
-	poison(buf, 0);
+	poison_page(buf, 0);
 	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EFAULT &&
 		    (vcpu->run->memory_fault.flags &
 		     KVM_MEMORY_EXIT_FLAG_REVOKED),
@@ -239,7 +244,7 @@ static void test_every_binding(void)
 	TEST_ASSERT(phys_attachments(buf) == 3, "%d importers, wanted 3",
 		    phys_attachments(buf));
 
-	poison(buf, 0);
+	poison_page(buf, 0);
 	expect_poison_exit(vcpu_a, gpa2);
 	expect_poison_exit(vcpu_b, TEST_GPA);
 	ksft_test_result_pass("two slots of one VM and another VM: each exits at its gpa\n");
@@ -291,7 +296,7 @@ static void test_memory_failure_mmio(void)
 
 	expect_guest_poison(buf, BAD_PAGE, pool_memory_failure, &off);
 	close(buf);
-	ksft_test_result_pass("memory_failure() of a pfn without struct page: EHWPOISON at the gpa\n");
+	ksft_test_result_pass("memory_failure() of a pfn, no struct page: EHWPOISON\n");
 }
 
 static void corrupt_pfn(void *arg)
