@@ -63,22 +63,39 @@ static void buf_revoke(int buf, uint32_t revoked)
 		    "revoke %u: %s", revoked, strerror(errno));
 }
 
+/* The PCI address of a device bound to driver @drv, if there is one. */
+static bool bound_device(const char *drv, char *bdf, size_t size)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	bdf[0] = 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s", drv);
+	d = opendir(path);
+	while (d && (de = readdir(d)))
+		if (strchr(de->d_name, ':'))
+			snprintf(bdf, size, "%s", de->d_name);
+	if (d)
+		closedir(d);
+	return bdf[0];
+}
+
+static void pool_bdf(char *bdf, size_t size)
+{
+	TEST_ASSERT(bound_device(DMA_BUF_PHYS_TEST_DRIVER, bdf, size),
+		    "no device bound to %s", DMA_BUF_PHYS_TEST_DRIVER);
+}
+
 /* The pool BAR, mapped through sysfs, to look at what the guest wrote. */
 static uint64_t *map_pool(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/" DMA_BUF_PHYS_TEST_DRIVER;
-	char path[PATH_MAX] = "";
-	struct dirent *de;
+	char bdf[NAME_MAX + 1], path[PATH_MAX];
 	void *p;
 	int fd, bar;
-	DIR *d;
 
-	d = opendir(drv);
-	TEST_ASSERT(d, "no %s", drv);
-	while ((de = readdir(d)))
-		if (strchr(de->d_name, ':'))
-			snprintf(path, sizeof(path), "%s/%s", drv, de->d_name);
-	closedir(d);
+	pool_bdf(bdf, sizeof(bdf));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
 	/* Our guests' pool is an ivshmem, whose memory is BAR 2. */
 	for (bar = 2; bar >= 0; bar -= 2) {
 		char res[PATH_MAX + 16];
@@ -96,20 +113,6 @@ static uint64_t *map_pool(void)
 	return p;
 }
 
-/*
- * Cacheable memory needs FEAT_S2FWB on arm64: there may be no kernel
- * mapping to clean the data cache through.  KVM says at boot whether it
- * uses FWB.
- */
-static bool cacheable_refused(void)
-{
-#ifdef __aarch64__
-	return system("dmesg | grep -q 'Stage-2 Force Write-Back'") != 0;
-#else
-	return false;
-#endif
-}
-
 static void guest_code(uint64_t gva)
 {
 	uint64_t *p = (uint64_t *)gva;
@@ -125,24 +128,6 @@ static void guest_code(uint64_t gva)
 	for (i = 0; i < NR_TOUCH; i++)
 		GUEST_ASSERT_EQ(READ_ONCE(p[i * STRIDE / 8]), pattern ^ i);
 	GUEST_DONE();
-}
-
-static void expect_sync(struct kvm_vcpu *vcpu, uint64_t stage)
-{
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		TEST_ASSERT(uc.args[1] == stage, "stage %lu, wanted %lu",
-			    (unsigned long)uc.args[1], (unsigned long)stage);
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("exit %s", exit_reason_str(vcpu->run->exit_reason));
-	}
 }
 
 static void expect_bind(struct kvm_vm *vm, int err, uint32_t flags,
@@ -231,7 +216,7 @@ static void test_bind_errors(void)
 
 	close(buf);
 	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_CACHEABLE, 0);
-	if (cacheable_refused()) {
+	if (kvm_dmabuf_cacheable_refused()) {
 		expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0);
 		ksft_test_result_pass("cacheable refused without FWB (EINVAL)\n");
 	} else {
@@ -270,21 +255,20 @@ static struct kvm_vm *run_guest_on(int buf, uint64_t *view,
 					 buf, 0);
 	virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 	vcpu_args_set(*vcpu, 1, TEST_GVA);
-	expect_sync(*vcpu, 1);
+	kvm_dmabuf_expect_sync(*vcpu, 1);
 	for (i = 0; view && i < NR_TOUCH; i++)
 		TEST_ASSERT(READ_ONCE(view[i * STRIDE / 8]) == (pattern ^ i),
 			    "memory at %#lx holds %#lx, the guest wrote %#lx",
 			    (unsigned long)(i * STRIDE),
 			    (unsigned long)READ_ONCE(view[i * STRIDE / 8]),
 			    (unsigned long)(pattern ^ i));
-	expect_sync(*vcpu, 2);
+	kvm_dmabuf_expect_sync(*vcpu, 2);
 	return vm;
 }
 
 /* udmabuf: memfd pages, cacheable; the guest's writes seen in the memfd. */
 static void test_udmabuf(void)
 {
-	struct udmabuf_create create = { .size = TEST_SIZE };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	int dev, memfd, buf;
@@ -295,16 +279,12 @@ static void test_udmabuf(void)
 		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
 		return;
 	}
-	memfd = memfd_create("guest", MFD_ALLOW_SEALING);
-	TEST_ASSERT(memfd >= 0 && !ftruncate(memfd, TEST_SIZE) &&
-		    !fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), "memfd");
-	create.memfd = memfd;
-	buf = ioctl(dev, UDMABUF_CREATE, &create);
-	TEST_ASSERT(buf >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
+	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
 	view = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
 	TEST_ASSERT(view != MAP_FAILED, "mmap memfd");
 
-	if (cacheable_refused()) {
+	if (kvm_dmabuf_cacheable_refused()) {
 		vm = vm_create_barebones();
 		expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0);
 		kvm_vm_free(vm);
@@ -328,7 +308,6 @@ out:
  */
 static void test_vfio(void)
 {
-	const char *drv = "/sys/bus/pci/drivers/vfio-pci";
 	struct vfio_region_info bar = {
 		.argsz = sizeof(bar),
 		.index = VFIO_PCI_BAR2_REGION_INDEX,
@@ -349,20 +328,12 @@ static void test_vfio(void)
 	};
 	int container, group, device, buf;
 	struct kvm_vcpu *vcpu;
-	struct dirent *de;
 	struct kvm_vm *vm;
 	uint64_t *view;
 	ssize_t n;
-	DIR *d;
 	int i;
 
-	d = opendir(drv);
-	while (d && (de = readdir(d)))
-		if (strchr(de->d_name, ':'))
-			snprintf(bdf, sizeof(bdf), "%s", de->d_name);
-	if (d)
-		closedir(d);
-	if (!bdf[0]) {
+	if (!bound_device("vfio-pci", bdf, sizeof(bdf))) {
 		ksft_test_result_skip("no device bound to vfio-pci\n");
 		return;
 	}
@@ -489,7 +460,7 @@ static void test_block_sizes_and_attributes(void)
 						 l->slot_size, buf, 0);
 		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
-		expect_sync(vcpu, 1);
+		kvm_dmabuf_expect_sync(vcpu, 1);
 		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size,
 						 &pfn, &size, attr, perm),
 			    "%s: gfn %#llx not mapped", l->name,
@@ -525,7 +496,7 @@ static void test_block_sizes_and_attributes(void)
 		}
 		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
-		expect_sync(vcpu, 1);
+		kvm_dmabuf_expect_sync(vcpu, 1);
 		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size,
 						 &pfn, &size, attr, perm), "attr %u: not mapped",
 			    a);
@@ -611,14 +582,14 @@ static void test_guest_access_and_revoke(void)
 	close(buf);
 	virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
 	vcpu_args_set(vcpu, 1, TEST_GVA);
-	expect_sync(vcpu, 1);
+	kvm_dmabuf_expect_sync(vcpu, 1);
 	for (int i = 0; i < NR_TOUCH; i++)
 		TEST_ASSERT(READ_ONCE(pool[i * STRIDE / 8]) == (pattern ^ i),
 			    "BAR at %#lx holds %#lx, the guest wrote %#lx",
 			    (unsigned long)(i * STRIDE),
 			    (unsigned long)READ_ONCE(pool[i * STRIDE / 8]),
 			    (unsigned long)(pattern ^ i));
-	expect_sync(vcpu, 2);
+	kvm_dmabuf_expect_sync(vcpu, 2);
 	expect_done(vcpu);
 	kvm_vm_free(vm);
 	ksft_test_result_pass("guest writes reach the BAR; fd closed after bind\n");
@@ -800,20 +771,12 @@ static void test_kvm_accesses(void)
 static void test_exporter_unbind(void)
 {
 	const char *drv = "/sys/bus/pci/drivers/" DMA_BUF_PHYS_TEST_DRIVER;
-	char bdf[NAME_MAX + 1] = "", path[PATH_MAX];
+	char bdf[NAME_MAX + 1], path[PATH_MAX];
 	struct kvm_vcpu *vcpu;
-	struct dirent *de;
 	struct kvm_vm *vm;
 	int buf, fd;
-	DIR *d;
 
-	d = opendir(drv);
-	TEST_ASSERT(d, "no %s", drv);
-	while ((de = readdir(d)))
-		if (strchr(de->d_name, ':'))
-			snprintf(bdf, sizeof(bdf), "%s", de->d_name);
-	closedir(d);
-
+	pool_bdf(bdf, sizeof(bdf));
 	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
 	vm = run_guest_on(buf, NULL, &vcpu);
 	snprintf(path, sizeof(path), "%s/unbind", drv);

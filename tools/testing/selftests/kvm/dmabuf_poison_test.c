@@ -100,26 +100,6 @@ static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, void *code, int buf,
 	return vm;
 }
 
-static void expect_sync(struct kvm_vcpu *vcpu, uint64_t stage)
-{
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	switch (get_ucall(vcpu, &uc)) {
-	case UCALL_SYNC:
-		TEST_ASSERT(uc.args[1] == stage, "stage %lu, wanted %lu",
-			    (unsigned long)uc.args[1], (unsigned long)stage);
-		break;
-	case UCALL_ABORT:
-		REPORT_GUEST_ASSERT(uc);
-		break;
-	default:
-		TEST_FAIL("exit %s, wanted stage %lu",
-			  exit_reason_str(vcpu->run->exit_reason),
-			  (unsigned long)stage);
-	}
-}
-
 /* KVM_RUN ends with EHWPOISON and a memory fault exit at @gpa. */
 static void expect_poison_exit(struct kvm_vcpu *vcpu, uint64_t gpa)
 {
@@ -168,14 +148,14 @@ static void test_page_in_block(void)
 	vm = vm_create_with_one_vcpu(&vcpu, guest_block);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, SZ_1G, buf, 0);
 	virt_map(vm, TEST_GPA, TEST_GPA, TEST_SIZE / vm->page_size);
-	expect_sync(vcpu, 1);
+	kvm_dmabuf_expect_sync(vcpu, 1);
 	before = leaf_size(vm, TEST_GPA);
 	TEST_ASSERT(before == SZ_1G, "block before poison: %#lx",
 		    (unsigned long)before);
 
 	poison_page(buf, BAD_PAGE * PAGE);
 	TEST_ASSERT(!leaf_size(vm, bad), "the poisoned page is still mapped");
-	expect_sync(vcpu, 2);
+	kvm_dmabuf_expect_sync(vcpu, 2);
 	after = leaf_size(vm, TEST_GPA + GOOD_PAGE * PAGE);
 	TEST_ASSERT(after && after < SZ_1G,
 		    "after poison, the healthy page is mapped by %#lx",
@@ -205,7 +185,7 @@ static void test_poison_while_revoked(void)
 	buf = create_buf(2 * TEST_SIZE);
 	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu, 1, TEST_GPA);
-	expect_sync(vcpu, 1);
+	kvm_dmabuf_expect_sync(vcpu, 1);
 	buf_revoke(buf, 1);
 	poison_page(buf, 0);
 	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EFAULT &&
@@ -239,8 +219,8 @@ static void test_every_binding(void)
 	vcpu_args_set(vcpu_a, 1, gpa2);
 	vm_b = new_vm(&vcpu_b, guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu_b, 1, TEST_GPA);
-	expect_sync(vcpu_a, 1);
-	expect_sync(vcpu_b, 1);
+	kvm_dmabuf_expect_sync(vcpu_a, 1);
+	kvm_dmabuf_expect_sync(vcpu_b, 1);
 	TEST_ASSERT(phys_attachments(buf) == 3, "%d importers, wanted 3",
 		    phys_attachments(buf));
 
@@ -269,7 +249,7 @@ static void expect_guest_poison(int buf, uint64_t page, void (*inject)(void *),
 
 	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu, 1, gpa);
-	expect_sync(vcpu, 1);
+	kvm_dmabuf_expect_sync(vcpu, 1);
 	TEST_ASSERT(leaf_size(vm, gpa), "the page is not mapped before");
 	inject(arg);
 	TEST_ASSERT(!leaf_size(vm, gpa), "the poisoned page is still mapped");
@@ -313,22 +293,12 @@ static void corrupt_pfn(void *arg)
 	close(fd);
 }
 
-static bool cacheable_refused(void)
-{
-#ifdef __aarch64__
-	return system("dmesg | grep -q 'Stage-2 Force Write-Back'") != 0;
-#else
-	return false;
-#endif
-}
-
 /*
  * A memfd page lent through udmabuf: no process maps it when it is
  * poisoned, only the guest through the slot.
  */
 static void test_memory_failure_udmabuf(void)
 {
-	struct udmabuf_create create = { .size = TEST_SIZE };
 	unsigned long pfn;
 	uint64_t entry;
 	int dev, memfd, buf, pm;
@@ -339,17 +309,13 @@ static void test_memory_failure_udmabuf(void)
 		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
 		return;
 	}
-	if (cacheable_refused()) {
+	if (kvm_dmabuf_cacheable_refused()) {
 		close(dev);
 		ksft_test_result_skip("udmabuf is cacheable: no FEAT_S2FWB here\n");
 		return;
 	}
-	memfd = memfd_create("guest", MFD_ALLOW_SEALING);
-	TEST_ASSERT(memfd >= 0 && !ftruncate(memfd, TEST_SIZE) &&
-		    !fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), "memfd");
-	create.memfd = memfd;
-	buf = ioctl(dev, UDMABUF_CREATE, &create);
-	TEST_ASSERT(buf >= 0, "UDMABUF_CREATE: %s", strerror(errno));
+	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
+	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
 
 	/* The page's pfn, from a mapping that is gone before the poison. */
 	p = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);

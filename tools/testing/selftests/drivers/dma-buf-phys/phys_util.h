@@ -11,7 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/udmabuf.h>
 #include <sys/stat.h>
 
 /* Relative to this file, for the tests of other directories too. */
@@ -126,6 +130,35 @@ static inline int phys_attachments(int dmabuf)
 	}
 	fclose(f);
 	return n;
+}
+
+/*
+ * A udmabuf over a new memfd of @size bytes, sealed against shrinking as
+ * udmabuf wants: returns the dma-buf fd and sets *memfd, or returns -errno.
+ */
+static inline int phys_udmabuf(int udev, uint64_t size, int *memfd)
+{
+	struct udmabuf_create create = { .size = size };
+	int fd, buf;
+
+	*memfd = -1;
+	fd = memfd_create("udmabuf", MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size) || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		buf = -errno;
+		close(fd);
+		return buf;
+	}
+	create.memfd = fd;
+	buf = ioctl(udev, UDMABUF_CREATE, &create);
+	if (buf < 0) {
+		buf = -errno;
+		close(fd);
+		return buf;
+	}
+	*memfd = fd;
+	return buf;
 }
 
 #endif /* PHYS_UTIL_H */

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 
 #include "kvm_util.h"
+#include "ucall_common.h"
 
 /* Returns 0 or -1 with errno, as the ioctl. */
 static inline int __vm_set_user_memory_region_dmabuf(struct kvm_vm *vm,
@@ -96,6 +98,42 @@ static inline bool kvm_dmabuf_read_leaf(struct kvm_vm *vm, uint64_t gfn,
 	}
 	fclose(f);
 	return found;
+}
+
+/* For tests: run @vcpu to its GUEST_SYNC(@stage), or fail. */
+static inline void kvm_dmabuf_expect_sync(struct kvm_vcpu *vcpu,
+					  uint64_t stage)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		TEST_ASSERT(uc.args[1] == stage, "stage %lu, wanted %lu",
+			    (unsigned long)uc.args[1], (unsigned long)stage);
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("exit %s, wanted stage %lu",
+			  exit_reason_str(vcpu->run->exit_reason),
+			  (unsigned long)stage);
+	}
+}
+
+/*
+ * For tests: cacheable memory needs FEAT_S2FWB on arm64, as there may be
+ * no kernel mapping to clean the data cache through.  KVM says at boot
+ * whether it uses FWB.
+ */
+static inline bool kvm_dmabuf_cacheable_refused(void)
+{
+#ifdef __aarch64__
+	return system("dmesg | grep -q 'Stage-2 Force Write-Back'") != 0;
+#else
+	return false;
+#endif
 }
 
 #endif /* SELFTEST_KVM_DMABUF_UTIL_H */
