@@ -50,10 +50,9 @@ struct kvm_dmabuf {
 	/*
 	 * Under the buffer's dma_resv: the poisoned ranges of the buffer
 	 * that the exporter reported, kept across revokes for as long as the
-	 * binding lives.  all_poisoned if a report could not be recorded.
+	 * binding lives.
 	 */
 	struct list_head poisoned;
-	bool all_poisoned;
 };
 
 struct kvm_dmabuf_poison {
@@ -142,8 +141,6 @@ static bool kvm_dmabuf_poisoned(struct kvm_dmabuf *kd, u64 start, u64 end)
 {
 	struct kvm_dmabuf_poison *p;
 
-	if (kd->all_poisoned)
-		return true;
 	list_for_each_entry(p, &kd->poisoned, node)
 		if (p->start < end && start < p->end)
 			return true;
@@ -176,15 +173,14 @@ static void kvm_dmabuf_poison_notify(struct dma_buf_attachment *attach,
 
 	if (check_add_overflow(offset, len, &end))
 		end = U64_MAX;
-	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
-	if (p) {
-		p->start = offset;
-		p->end = end;
-		list_add(&p->node, &kd->poisoned);
-	} else {
-		/* Better lose the slot than map poison again. */
-		kd->all_poisoned = true;
-	}
+	/*
+	 * A callback cannot fail, and a lost record would let the range be
+	 * mapped again: the few bytes are worth waiting for.
+	 */
+	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	p->start = offset;
+	p->end = end;
+	list_add(&p->node, &kd->poisoned);
 	kvm_dmabuf_zap(kd, offset, end);
 }
 
@@ -532,6 +528,28 @@ int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			  const void *data, int offset, int len)
 {
 	return kvm_dmabuf_access(slot, gfn, NULL, data, offset, len);
+}
+
+/**
+ * kvm_dmabuf_memory_fault - finish the exit of a refused dma-buf fault
+ * @vcpu: the faulting vCPU, whose KVM_EXIT_MEMORY_FAULT the caller has
+ *	prepared for the page
+ * @err: what kvm_dmabuf_get_pfn() returned, other than 0 and -EINTR
+ *
+ * Marks the exit as the uAPI documents: KVM_MEMORY_EXIT_FLAG_HWPOISON for
+ * a poisoned page, KVM_MEMORY_EXIT_FLAG_REVOKED for a revoked buffer.
+ *
+ * Return: the error for KVM_RUN: -EHWPOISON for poison, else -EFAULT.
+ */
+int kvm_dmabuf_memory_fault(struct kvm_vcpu *vcpu, int err)
+{
+	if (err == -EHWPOISON) {
+		vcpu->run->memory_fault.flags |= KVM_MEMORY_EXIT_FLAG_HWPOISON;
+		return -EHWPOISON;
+	}
+	if (err == -ENODEV)
+		vcpu->run->memory_fault.flags |= KVM_MEMORY_EXIT_FLAG_REVOKED;
+	return -EFAULT;
 }
 
 static const char * const kvm_dmabuf_attr_names[] = {

@@ -110,15 +110,7 @@ int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
 		kvm_prepare_memory_fault_exit(vcpu, gfn << PAGE_SHIFT,
 					      PAGE_SIZE, write_fault,
 					      exec_fault, false);
-		if (ret == -EHWPOISON) {
-			vcpu->run->memory_fault.flags |=
-				KVM_MEMORY_EXIT_FLAG_HWPOISON;
-			return -EHWPOISON;
-		}
-		if (ret == -ENODEV)
-			vcpu->run->memory_fault.flags |=
-				KVM_MEMORY_EXIT_FLAG_REVOKED;
-		return -EFAULT;
+		return kvm_dmabuf_memory_fault(vcpu, ret);
 	}
 
 	switch (p.attr) {

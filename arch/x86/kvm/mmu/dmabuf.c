@@ -46,15 +46,7 @@ int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 	}
 	if (r) {
 		kvm_mmu_prepare_memory_fault_exit(vcpu, fault);
-		if (r == -EHWPOISON) {
-			vcpu->run->memory_fault.flags |=
-				KVM_MEMORY_EXIT_FLAG_HWPOISON;
-			return -EHWPOISON;
-		}
-		if (r == -ENODEV)
-			vcpu->run->memory_fault.flags |=
-				KVM_MEMORY_EXIT_FLAG_REVOKED;
-		return -EFAULT;
+		return kvm_dmabuf_memory_fault(vcpu, r);
 	}
 
 	fault->pfn = p.pfn;

@@ -652,6 +652,7 @@ static void test_guest_access_and_revoke(void)
 
 #ifdef __x86_64__
 #define TEST_PORT	0x66
+#define NR_ACCESS_RESULTS	2
 #define NR_IO		8
 
 /* String I/O on the slot: KVM emulates it, reading or writing the slot. */
@@ -673,11 +674,70 @@ static void guest_string_io(uint64_t gva)
  * the binding: "rep outsb" sends what is in the slot, "rep insb" writes
  * into it.  Without them the emulator would turn both into MMIO exits.
  */
+static struct kvm_vm *string_io_vm(int buf, uint32_t flags,
+				   struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_string_io);
+
+	vm_set_user_memory_region_dmabuf(vm, SLOT, flags, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	virt_map(vm, TEST_GVA, TEST_GPA, 1);
+	vcpu_args_set(*vcpu, 1, TEST_GVA);
+	return vm;
+}
+
+/*
+ * Run the guest, collect what it sends and feed it @in, until an exit
+ * other than its port I/O.  Returns the number of bytes out and in.
+ */
+static void run_string_io(struct kvm_vcpu *vcpu, uint8_t *out,
+			  const uint8_t *in, unsigned int *nout,
+			  unsigned int *nin)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned int i;
+
+	*nout = 0;
+	*nin = 0;
+	for (;;) {
+		vcpu_run(vcpu);
+		if (run->exit_reason != KVM_EXIT_IO || run->io.port != TEST_PORT)
+			return;
+		for (i = 0; i < run->io.count; i++) {
+			uint8_t *d = (uint8_t *)run + run->io.data_offset + i;
+
+			if (run->io.direction == KVM_EXIT_IO_OUT &&
+			    *nout < NR_IO)
+				out[(*nout)++] = *d;
+			else if (run->io.direction == KVM_EXIT_IO_IN &&
+				 *nin < NR_IO)
+				*d = in[(*nin)++];
+		}
+	}
+}
+
+/*
+ * KVM's own accesses to guest memory (kvm_read_guest() and
+ * kvm_write_guest(), which the x86 emulator uses) reach the slot through
+ * the binding: "rep outsb" sends what is in the slot, "rep insb" writes
+ * into it.  Without them the emulator would turn both into MMIO exits.
+ * Where the binding refuses (revoked, poisoned, a write to a read-only
+ * slot), the emulator does just that: an MMIO exit at the gpa.
+ */
 static void test_kvm_accesses(void)
 {
+	static const struct {
+		const char *why;
+		uint32_t slot_flags;
+		bool revoke, poison, write;
+	} refused[] = {
+		{ "revoked", 0, true, false, false },
+		{ "poisoned", 0, false, true, false },
+		{ "read-only slot", KVM_MEM_READONLY, false, false, true },
+	};
 	uint8_t out[NR_IO], in[NR_IO], *bar;
-	unsigned int nout = 0, nin = 0, i;
 	uint64_t *pool = map_pool();
+	unsigned int nout, nin, i;
 	struct kvm_vcpu *vcpu;
 	struct kvm_run *run;
 	struct kvm_vm *vm;
@@ -685,32 +745,14 @@ static void test_kvm_accesses(void)
 	int buf;
 
 	bar = (uint8_t *)pool;
-	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
-	vm = vm_create_with_one_vcpu(&vcpu, guest_string_io);
-	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
-					 buf, 0);
-	virt_map(vm, TEST_GVA, TEST_GPA, 1);
-	vcpu_args_set(vcpu, 1, TEST_GVA);
-	run = vcpu->run;
 	for (i = 0; i < NR_IO; i++) {
 		bar[i] = pattern >> (8 * i);
 		in[i] = ~bar[i];
 	}
-	for (;;) {
-		vcpu_run(vcpu);
-		if (run->exit_reason != KVM_EXIT_IO || run->io.port != TEST_PORT)
-			break;
-		for (i = 0; i < run->io.count; i++) {
-			uint8_t *d = (uint8_t *)run + run->io.data_offset + i;
-
-			if (run->io.direction == KVM_EXIT_IO_OUT &&
-			    nout < NR_IO)
-				out[nout++] = *d;
-			else if (run->io.direction == KVM_EXIT_IO_IN &&
-				 nin < NR_IO)
-				*d = in[nin++];
-		}
-	}
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm = string_io_vm(buf, 0, &vcpu);
+	run = vcpu->run;
+	run_string_io(vcpu, out, in, &nout, &nin);
 	TEST_ASSERT(get_ucall(vcpu, &uc) == UCALL_DONE,
 		    "string I/O on the slot: exit %s, %u bytes out, %u in",
 		    exit_reason_str(run->exit_reason), nout, nin);
@@ -726,10 +768,36 @@ static void test_kvm_accesses(void)
 	}
 	kvm_vm_free(vm);
 	close(buf);
-	munmap((void *)pool, TEST_SIZE);
 	ksft_test_result_pass("emulated string I/O reads and writes the slot\n");
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		buf = create_buf(0, TEST_SIZE,
+				 DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+		vm = string_io_vm(buf, refused[i].slot_flags, &vcpu);
+		run = vcpu->run;
+		if (refused[i].revoke)
+			buf_revoke(buf, 1);
+		if (refused[i].poison)
+			TEST_ASSERT(!phys_poison(phys_dev, buf, 0, 0x1000),
+				    "poison");
+		run_string_io(vcpu, out, in, &nout, &nin);
+		TEST_ASSERT(run->exit_reason == KVM_EXIT_MMIO &&
+			    run->mmio.phys_addr == TEST_GPA &&
+			    run->mmio.is_write == refused[i].write,
+			    "%s: exit %s at %#llx write %u",
+			    refused[i].why, exit_reason_str(run->exit_reason),
+			    (unsigned long long)run->mmio.phys_addr,
+			    run->mmio.is_write);
+		kvm_vm_free(vm);
+		if (refused[i].revoke)
+			buf_revoke(buf, 0);
+		close(buf);
+	}
+	munmap((void *)pool, TEST_SIZE);
+	ksft_test_result_pass("refused (revoked, poisoned, read-only write): MMIO exit\n");
 }
 #else
+#define NR_ACCESS_RESULTS	1
 /*
  * arm64 emulates no guest instruction that touches memory; what reaches
  * a slot by its host address is KVM's own structures.  The PV time
@@ -813,7 +881,7 @@ int main(int argc, char *argv[])
 	pattern = (uint64_t)random() << 32 | random();
 
 	ksft_print_header();
-	ksft_set_plan(20);
+	ksft_set_plan(19 + NR_ACCESS_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();
 	test_kvm_accesses();

@@ -474,6 +474,7 @@ TEST_F(phys, udmabuf_ranges_are_the_memfd_pages)
 TEST_F(phys, device_unbind_revokes_for_good)
 {
 	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_4K };
+	struct dma_buf_phys_test_memory_failure mf = { 0 };
 	struct dma_buf_phys_test_events ev;
 	struct dma_buf_phys_test_map map;
 	struct phys_range r[MAX_RANGES];
@@ -510,6 +511,8 @@ TEST_F(phys, device_unbind_revokes_for_good)
 	ASSERT_EQ(-ENODEV, phys_revoke(self->dev, buf, 0));
 	ASSERT_EQ(-ENODEV, phys_import(self->dev, buf));
 	ASSERT_EQ(-ENODEV, phys_create(self->dev, &c, 1, 0, 0));
+	ASSERT_EQ(-ENODEV, phys_ioctl(self->dev,
+				      DMA_BUF_PHYS_TEST_MEMORY_FAILURE, &mf));
 
 	/* Bind it again for whoever comes next. */
 	fd = open("/sys/bus/pci/drivers_probe", O_WRONLY);
