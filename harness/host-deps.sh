@@ -14,7 +14,7 @@ pkgs=(linux-source-6.12 quilt ccache make gcc bc flex bison libelf-dev
       clang lld llvm
       busybox-static qemu-system-x86 qemu-system-arm)
 
-installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null; }
+installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; }
 
 missing=()
 for p in "${pkgs[@]}"; do
