@@ -11,6 +11,7 @@
 #include "mmu.h"
 #include "mmu_internal.h"
 #include "spte.h"
+#include "tdp_iter.h"
 #include "tdp_mmu.h"
 #include "dmabuf.h"
 
@@ -64,54 +65,103 @@ bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
 	return true;
 }
 
+static void dump_leaf(struct seq_file *m, gfn_t gfn, int level, u64 spte,
+		      bool writable)
+{
+	seq_printf(m, "%#llx %#llx %#llx ", gfn, spte_to_pfn(spte),
+		   (u64)KVM_PAGES_PER_HPAGE(level) << PAGE_SHIFT);
+	if (shadow_memtype_mask)
+		seq_printf(m, "mt%llu%s ",
+			   (spte & VMX_EPT_MT_MASK) >> VMX_EPT_MT_EPTE_SHIFT,
+			   spte & VMX_EPT_IPAT_BIT ? "+ipat" : "");
+	else
+		seq_puts(m, "- ");
+	seq_printf(m, "%s\n", writable ? "w" : "-");
+}
+
+#ifdef CONFIG_X86_64
+/* The first valid root of the slot's address space, outside guest mode. */
+static void dump_tdp_mmu(struct seq_file *m, struct kvm *kvm,
+			 struct kvm_memory_slot *slot)
+{
+	struct kvm_mmu_page *root;
+	struct tdp_iter iter;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &kvm->arch.tdp_mmu_roots, link) {
+		if (root->role.invalid || root->role.guest_mode ||
+		    kvm_mmu_page_as_id(root) != slot->as_id)
+			continue;
+		for_each_tdp_pte_min_level(iter, root, PG_LEVEL_4K,
+					   slot->base_gfn,
+					   slot->base_gfn + slot->npages) {
+			if (is_shadow_present_pte(iter.old_spte) &&
+			    is_last_spte(iter.old_spte, iter.level))
+				dump_leaf(m, iter.gfn, iter.level, iter.old_spte,
+					  is_writable_pte(iter.old_spte));
+		}
+		break;
+	}
+	rcu_read_unlock();
+}
+#else
+static void dump_tdp_mmu(struct seq_file *m, struct kvm *kvm,
+			 struct kvm_memory_slot *slot)
+{
+}
+#endif
+
+/* The shadow and legacy MMUs: every level's rmaps, largest level first. */
+static void dump_rmaps(struct seq_file *m, struct kvm *kvm,
+		       struct kvm_memory_slot *slot)
+{
+	gfn_t end = slot->base_gfn + slot->npages;
+	unsigned int n = 0;
+	bool writable;
+	int level;
+	gfn_t gfn;
+	u64 spte;
+
+	for (level = KVM_MAX_HUGEPAGE_LEVEL; level >= PG_LEVEL_4K; level--) {
+		gfn_t pages = KVM_PAGES_PER_HPAGE(level);
+
+		for (gfn = slot->base_gfn; gfn < end;
+		     gfn = ALIGN_DOWN(gfn, pages) + pages) {
+			spte = kvm_mmu_rmap_leaf(kvm, slot, gfn, level,
+						 &writable);
+			if (spte)
+				dump_leaf(m, ALIGN_DOWN(gfn, pages), level,
+					  spte, writable);
+			if (!(++n % 1024))
+				cond_resched_rwlock_write(&kvm->mmu_lock);
+		}
+	}
+}
+
 /**
- * kvm_arch_dmabuf_dump_slot - print the TDP MMU leaves of a dma-buf slot
+ * kvm_arch_dmabuf_dump_slot - print the leaf SPTEs that map a dma-buf slot
  * @m: the debugfs file
  * @kvm: the VM
  * @slot: the slot
  *
- * Walks the roots of vCPU 0, one leaf at a time: "gfn pfn size memtype
- * permissions".  memtype is the EPT memory type and IPAT bit; with NPT,
- * which has no memory type of its own, "-".  Shadow paging is not shown.
+ * One line per leaf: "gfn pfn size memtype permissions".  memtype is the
+ * EPT memory type and IPAT bit; with NPT, which has no memory type of its
+ * own, "-".  With the TDP MMU, the leaves of the first valid root of the
+ * slot's address space that is not a nested guest's; with the shadow or
+ * legacy MMU (npt=0, ept=0, tdp_mmu=0), the rmaps of every level, so a gfn
+ * that guest page tables map more than once is printed once ("w" if one of
+ * its SPTEs is writable).
+ *
+ * Context: slots_lock and the buffer's dma_resv held; takes mmu_lock for
+ * write, so that no root is freed and no rmap changes under the walk.
  */
 void kvm_arch_dmabuf_dump_slot(struct seq_file *m, struct kvm *kvm,
 			       struct kvm_memory_slot *slot)
 {
-#ifdef CONFIG_X86_64
-	struct kvm_vcpu *vcpu = kvm_get_vcpu(kvm, 0);
-	u64 sptes[PT64_ROOT_MAX_LEVEL + 1];
-	gfn_t gfn = slot->base_gfn;
-	int root, leaf;
-
-	if (!vcpu || !tdp_mmu_enabled || !vcpu->arch.mmu ||
-	    !VALID_PAGE(vcpu->arch.mmu->root.hpa))
-		return;
-
-	while (gfn < slot->base_gfn + slot->npages) {
-		gfn_t pages;
-		u64 spte;
-
-		kvm_tdp_mmu_walk_lockless_begin();
-		leaf = kvm_tdp_mmu_get_walk(vcpu, gfn_to_gpa(gfn), sptes, &root);
-		kvm_tdp_mmu_walk_lockless_end();
-		if (leaf < 0)
-			break;
-		pages = KVM_PAGES_PER_HPAGE(leaf);
-		spte = sptes[leaf];
-		if (is_shadow_present_pte(spte) && is_last_spte(spte, leaf)) {
-			seq_printf(m, "%#llx %#llx %#llx ",
-				   ALIGN_DOWN(gfn, pages), spte_to_pfn(spte),
-				   (u64)pages << PAGE_SHIFT);
-			if (shadow_memtype_mask)
-				seq_printf(m, "mt%llu%s ",
-					   (spte & VMX_EPT_MT_MASK) >>
-					   VMX_EPT_MT_EPTE_SHIFT,
-					   spte & VMX_EPT_IPAT_BIT ? "+ipat" : "");
-			else
-				seq_puts(m, "- ");
-			seq_printf(m, "%s\n", is_writable_pte(spte) ? "w" : "-");
-		}
-		gfn = ALIGN_DOWN(gfn, pages) + pages;
-	}
-#endif
+	write_lock(&kvm->mmu_lock);
+	if (tdp_mmu_enabled)
+		dump_tdp_mmu(m, kvm, slot);
+	else if (kvm_memslots_have_rmaps(kvm))
+		dump_rmaps(m, kvm, slot);
+	write_unlock(&kvm->mmu_lock);
 }

@@ -2,12 +2,17 @@
 #ifndef __KVM_X86_MMU_DMABUF_H
 #define __KVM_X86_MMU_DMABUF_H
 
+struct kvm;
 struct kvm_vcpu;
 struct kvm_page_fault;
+struct kvm_memory_slot;
 
 #ifdef CONFIG_KVM_DMABUF
 int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 			       struct kvm_page_fault *fault);
+/* In mmu.c, which owns the rmaps. */
+u64 kvm_mmu_rmap_leaf(struct kvm *kvm, const struct kvm_memory_slot *slot,
+		      gfn_t gfn, int level, bool *writable);
 #else
 static inline int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 					     struct kvm_page_fault *fault)

@@ -96,7 +96,7 @@ static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, void *code, int buf,
 	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, code);
 
 	vm_set_user_memory_region_dmabuf(vm, slot, 0, gpa, TEST_SIZE, buf, 0);
-	virt_map(vm, gpa, gpa, TEST_SIZE / vm->page_size);
+	kvm_dmabuf_virt_map(vm, gpa, gpa, TEST_SIZE);
 	return vm;
 }
 
@@ -147,7 +147,7 @@ static void test_page_in_block(void)
 	TEST_ASSERT(buf >= 0, "creating a 1 GiB buffer: %s", strerror(-buf));
 	vm = vm_create_with_one_vcpu(&vcpu, guest_block);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, SZ_1G, buf, 0);
-	virt_map(vm, TEST_GPA, TEST_GPA, TEST_SIZE / vm->page_size);
+	kvm_dmabuf_virt_map_block(vm, TEST_GPA, TEST_GPA, SZ_1G, TEST_SIZE);
 	kvm_dmabuf_expect_sync(vcpu, 1);
 	before = leaf_size(vm, TEST_GPA);
 	TEST_ASSERT(before == SZ_1G, "block before poison: %#lx",
@@ -215,7 +215,7 @@ static void test_every_binding(void)
 	vm_a = new_vm(&vcpu_a, guest_read, buf, TEST_GPA, SLOT);
 	vm_set_user_memory_region_dmabuf(vm_a, SLOT + 1, 0, gpa2, TEST_SIZE,
 					 buf, 0);
-	virt_map(vm_a, gpa2, gpa2, TEST_SIZE / vm_a->page_size);
+	kvm_dmabuf_virt_map(vm_a, gpa2, gpa2, TEST_SIZE);
 	vcpu_args_set(vcpu_a, 1, gpa2);
 	vm_b = new_vm(&vcpu_b, guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu_b, 1, TEST_GPA);

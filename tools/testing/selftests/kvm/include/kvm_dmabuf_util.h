@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm_util.h"
+#include "processor.h"
 #include "ucall_common.h"
 
 /* Returns 0 or -1 with errno, as the ioctl. */
@@ -51,6 +52,51 @@ static inline void vm_set_user_memory_region_dmabuf(struct kvm_vm *vm,
 
 	TEST_ASSERT(!ret, "binding slot %u to dma-buf %d at %#lx failed: %s",
 		    slot, fd, (unsigned long)offset, strerror(errno));
+}
+
+/*
+ * For tests: map @size bytes at @gva to @gpa in the guest's page tables.  On
+ * x86 with the largest pages that the alignment of both allows: under
+ * shadow paging the guest's page size bounds KVM's, so a test of KVM's
+ * block sizes needs the guest's to be at least as large.
+ */
+static inline void kvm_dmabuf_virt_map(struct kvm_vm *vm, uint64_t gva,
+				       uint64_t gpa, uint64_t size)
+{
+#ifdef __x86_64__
+	int top = kvm_cpu_has(X86_FEATURE_GBPAGES) ? PG_LEVEL_1G : PG_LEVEL_2M;
+	uint64_t end = gva + size;
+
+	while (gva < end) {
+		int level = top;
+
+		while (level > PG_LEVEL_4K &&
+		       ((gva | gpa) % PG_LEVEL_SIZE(level) ||
+			end - gva < PG_LEVEL_SIZE(level)))
+			level--;
+		__virt_pg_map(vm, gva, gpa, level);
+		gva += PG_LEVEL_SIZE(level);
+		gpa += PG_LEVEL_SIZE(level);
+	}
+#else
+	virt_map(vm, gva, gpa, size / vm->page_size);
+#endif
+}
+
+/*
+ * For tests of KVM's block sizes: under shadow paging (x86, npt=0 or ept=0)
+ * KVM maps no more than the guest does, so on x86 the guest maps the whole
+ * @block; elsewhere the @used bytes that the guest touches are enough.
+ */
+static inline void kvm_dmabuf_virt_map_block(struct kvm_vm *vm, uint64_t gva,
+					     uint64_t gpa, uint64_t block,
+					     uint64_t used)
+{
+#ifdef __x86_64__
+	kvm_dmabuf_virt_map(vm, gva, gpa, block);
+#else
+	kvm_dmabuf_virt_map(vm, gva, gpa, used);
+#endif
 }
 
 /* Deleting a dma-buf slot is as for any slot: size 0. */
