@@ -253,7 +253,7 @@ static struct kvm_vm *run_guest_on(int buf, uint64_t *view,
 
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
 					 buf, 0);
-	virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+	kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
 	vcpu_args_set(*vcpu, 1, TEST_GVA);
 	kvm_dmabuf_expect_sync(*vcpu, 1);
 	for (i = 0; view && i < NR_TOUCH; i++)
@@ -458,7 +458,8 @@ static void test_block_sizes_and_attributes(void)
 		vm = new_vm(&vcpu);
 		vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA,
 						 l->slot_size, buf, 0);
-		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+		kvm_dmabuf_virt_map_block(vm, TEST_GVA, TEST_GPA, l->slot_size,
+					  TEST_SIZE);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
 		kvm_dmabuf_expect_sync(vcpu, 1);
 		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size,
@@ -494,7 +495,7 @@ static void test_block_sizes_and_attributes(void)
 			close(buf);
 			continue;
 		}
-		virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+		kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
 		vcpu_args_set(vcpu, 1, TEST_GVA);
 		kvm_dmabuf_expect_sync(vcpu, 1);
 		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size,
@@ -512,6 +513,64 @@ static void test_block_sizes_and_attributes(void)
 		close(buf);
 	}
 }
+
+#ifdef __aarch64__
+/*
+ * An MTE-enabled VM (KVM_CAP_ARM_MTE, "-M virt,mte=on" under QEMU): memory
+ * that the guest cannot map cacheable has no allocation tags to take care
+ * of, so device and Normal-NC buffers map as in any VM, and the guest
+ * reads back what it wrote.
+ */
+static void test_mte(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	char attr[32], perm[8];
+	uint64_t pfn, size;
+	uint32_t a;
+	int buf;
+
+	if (!kvm_has_cap(KVM_CAP_ARM_MTE)) {
+		for (a = DMA_BUF_PHYS_TEST_ATTR_DEVICE;
+		     a < DMA_BUF_PHYS_TEST_ATTR_CACHEABLE; a++)
+			ksft_test_result_skip("MTE VM, attr %u: no KVM_CAP_ARM_MTE\n",
+					      a);
+		return;
+	}
+	for (a = DMA_BUF_PHYS_TEST_ATTR_DEVICE;
+	     a < DMA_BUF_PHYS_TEST_ATTR_CACHEABLE; a++) {
+		buf = create_buf(TEST_SIZE, TEST_SIZE, a, 0);
+		vm = vm_create(1);
+		vm_enable_cap(vm, KVM_CAP_ARM_MTE, 0);
+		vcpu = vm_vcpu_add(vm, 0, guest_code);
+		sync_global_to_guest(vm, pattern);
+		vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA,
+						 TEST_SIZE, buf, 0);
+		kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
+		vcpu_args_set(vcpu, 1, TEST_GVA);
+		kvm_dmabuf_expect_sync(vcpu, 1);
+		kvm_dmabuf_expect_sync(vcpu, 2);
+		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / vm->page_size,
+						 &pfn, &size, attr, perm),
+			    "MTE VM, attr %u: not mapped", a);
+		TEST_ASSERT(!strcmp(attr, stage2_attr_name(a)),
+			    "MTE VM: exporter attr %u mapped as %s, wanted %s",
+			    a, attr, stage2_attr_name(a));
+		ksft_test_result_pass("MTE VM, attr %u: stage 2 holds %s %s\n",
+				      a, attr, perm);
+		kvm_vm_free(vm);
+		close(buf);
+	}
+}
+
+#define NR_MTE_RESULTS	2
+#else
+static void test_mte(void)
+{
+}
+
+#define NR_MTE_RESULTS	0
+#endif
 
 /* KVM_RUN ends with the revoked memory fault at the slot's first page. */
 static void expect_revoked_exit(struct kvm_vcpu *vcpu, const char *when)
@@ -580,7 +639,7 @@ static void test_guest_access_and_revoke(void)
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
 					 buf, 0);
 	close(buf);
-	virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE / vm->page_size);
+	kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
 	vcpu_args_set(vcpu, 1, TEST_GVA);
 	kvm_dmabuf_expect_sync(vcpu, 1);
 	for (int i = 0; i < NR_TOUCH; i++)
@@ -881,12 +940,13 @@ int main(int argc, char *argv[])
 	pattern = (uint64_t)random() << 32 | random();
 
 	ksft_print_header();
-	ksft_set_plan(19 + NR_ACCESS_RESULTS);
+	ksft_set_plan(19 + NR_ACCESS_RESULTS + NR_MTE_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();
 	test_kvm_accesses();
 	test_udmabuf();
 	test_block_sizes_and_attributes();
+	test_mte();
 	test_vfio();
 	test_exporter_unbind();
 	ksft_finished();
