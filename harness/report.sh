@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Judge the runs: count the KTAP results of each, add checks of our own per
+# Judge the runs: count the KTAP results of each (the cases of kselftest
+# programs, not only the programs), add checks of our own per
 # run (what tests asked the host to find in backing files; the guest
 # finished before its timeout; the kernel console has no splat), and print
 # "N passed, N failed, N skipped" per run and, last, in total.
@@ -20,18 +21,35 @@ for run in "$@"; do
 	res=$dir/results.ktap
 	p=0 f=0 s=0 plan=
 	fails=() skips=()
+	# A program's nested results (two-space indented, the KTAP of a
+	# kselftest program) count instead of the program's own result; a
+	# failed program with no failed case counts once more, as does a
+	# program without nested results.
+	np=0 nf=0 ns=0 nfails=() nskips=()
 	if [ -f "$res" ]; then
 		while IFS= read -r l; do
 			case $l in
-			"ok "*"# SKIP"*) s=$((s + 1)); skips+=("${l#ok }") ;;
-			"ok "*) p=$((p + 1)) ;;
-			"not ok "*) f=$((f + 1)); fails+=("${l#not ok }") ;;
+			"  ok "*"# SKIP"*) ns=$((ns + 1)); nskips+=("${l#  ok }") ;;
+			"  ok "*) np=$((np + 1)) ;;
+			"  not ok "*) nf=$((nf + 1)); nfails+=("${l#  not ok }") ;;
+			*)
+				name=$(echo "$l" | sed -E 's/^(not )?ok [0-9]+ ([^ ]*).*/\2/')
+				for c in "${nfails[@]}"; do fails+=("$name: $c"); done
+				for c in "${nskips[@]}"; do skips+=("$name: $c"); done
+				p=$((p + np)) f=$((f + nf)) s=$((s + ns))
+				nested=$((np + nf + ns))
+				case $l in
+				"ok "*"# SKIP"*) [ $nested -eq 0 ] && s=$((s + 1)) && skips+=("${l#ok }") ;;
+				"ok "*) [ $nested -eq 0 ] && p=$((p + 1)) ;;
+				"not ok "*) [ $nf -eq 0 ] && f=$((f + 1)) && fails+=("${l#not ok }") ;;
+				esac
+				np=0 nf=0 ns=0 nfails=() nskips=() ;;
 			esac
-		done < <(tr -d '\r' < "$res" | grep -E '^(not )?ok [0-9]+ ')
+		done < <(tr -d '\r' < "$res" | grep -E '^(  )?(not )?ok [0-9]+ ')
 		plan=$(tr -d '\r' < "$res" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -n 1)
+		got=$(tr -d '\r' < "$res" | grep -c -E '^(not )?ok [0-9]+ ')
 	fi
-	plan=${plan:-0}
-	got=$((p + f + s))
+	plan=${plan:-0} got=${got:-0}
 	if [ "$got" -lt "$plan" ]; then
 		f=$((f + plan - got))
 		fails+=("$((plan - got)) of $plan planned results missing")
@@ -60,21 +78,25 @@ for run in "$@"; do
 		p=$((p + 1))
 	fi
 
-	rc=$(cat "$dir/qemu.rc" 2>/dev/null || echo none)
-	if [ "$rc" = 0 ] && grep -q '^# kst: done' "$res" 2>/dev/null; then
-		p=$((p + 1))
+	if [ -f "$dir/build-only" ]; then
+		# Not a boot (harness/build-only.sh): nothing more to check.
+		echo "== $run"
 	else
-		f=$((f + 1)); fails+=("guest_completed # qemu exit $rc$([ "$rc" = 124 ] && echo ' (timeout)'), see $dir/console.log")
+		rc=$(cat "$dir/qemu.rc" 2>/dev/null || echo none)
+		if [ "$rc" = 0 ] && grep -q '^# kst: done' "$res" 2>/dev/null; then
+			p=$((p + 1))
+		else
+			f=$((f + 1)); fails+=("guest_completed # qemu exit $rc$([ "$rc" = 124 ] && echo ' (timeout)'), see $dir/console.log")
+		fi
+		if grep -E -q "$splat" "$dir/console.log" 2>/dev/null; then
+			f=$((f + 1))
+			fails+=("console_clean # kernel splat:")
+			while IFS= read -r l; do fails+=("    $l"); done < <(grep -E "$splat" "$dir/console.log" | head -n 5)
+		else
+			p=$((p + 1))
+		fi
+		echo "== $run: qemu exit $rc, $(cat "$dir/wall.s" 2>/dev/null || echo '?') s"
 	fi
-	if grep -E -q "$splat" "$dir/console.log" 2>/dev/null; then
-		f=$((f + 1))
-		fails+=("console_clean # kernel splat:")
-		while IFS= read -r l; do fails+=("    $l"); done < <(grep -E "$splat" "$dir/console.log" | head -n 5)
-	else
-		p=$((p + 1))
-	fi
-
-	echo "== $run: qemu exit $rc, $(cat "$dir/wall.s" 2>/dev/null || echo '?') s"
 	for l in "${skips[@]}"; do echo "  skipped: $l"; done
 	for l in "${fails[@]}"; do echo "  FAILED:  $l"; done
 	echo "$run: $p passed, $f failed, $s skipped"
