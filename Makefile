@@ -7,13 +7,22 @@
 # patches/ is the quilt series that edits upstream files.  Everything else
 # (this Makefile, harness/, .ci/) is ours and never enters the kernel tree.
 #
+#   ./run, ./check  the README's two commands: install make if it is
+#                   missing, then "make run" or "make check"
 #   make run        build what is missing, boot one architecture (ARCH=arm64
 #                   by default, ARCH=x86_64) and show KVM and the vfio BAR
-#   make check      build and test both architectures; the last line is
-#                   "N passed, N failed, N skipped"
+#   make check      build every kernel of the matrix (harness/matrix), boot
+#                   every run of it and build the build-only configs
+#                   (harness/build-only.sh); the last line is
+#                   "N passed, N failed, N skipped".  RUNS="run ..." boots
+#                   only those runs, and builds only their kernels;
+#                   CONFIGS="config ..." builds only those build-only
+#                   configs, CONFIGS=none none
+#   make check-fresh  ./run and ./check in a fresh Debian 12 root, as a
+#                   newcomer runs them (harness/check-fresh.sh); what CI runs
 #   make tree       prepare build/linux (source + overlay + series) for quilt
 #   make kernel     build the kernel for ARCH (LLVM=1: with clang; DEBUG=1:
-#                   the debug kernel, lockdep and KASAN)
+#                   the debug kernel, lockdep, KASAN, kmemleak)
 #   make selftests  build the selftests for ARCH
 #   make clean      remove build/ (the ccache in CACHE stays)
 
@@ -38,8 +47,13 @@ export CCACHE_MAXSIZE := 5G
 
 H := $(TOP)/harness
 
-.PHONY: all run check tree kernel selftests initramfs deps clean $(addprefix kernel-,$(ARCHS)) \
-	$(addprefix selftests-,$(ARCHS)) $(addprefix initramfs-,$(ARCHS))
+# The runs of "make check" and the kernels they boot.
+RUNS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/harness/matrix)
+export RUNS
+KERNELS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " $$1 " ") { print $$2 }' $(TOP)/harness/matrix | sort -u)
+
+.PHONY: all run check check-fresh tree kernel kernels selftests initramfs deps clean \
+	$(addprefix kernel-,$(ARCHS)) $(addprefix selftests-,$(ARCHS)) $(addprefix initramfs-,$(ARCHS))
 
 all: run
 
@@ -66,11 +80,18 @@ run: initramfs-$(ARCH)
 	@rc=0; $(H)/boot.sh $(ARCH) run || rc=1; \
 	$(H)/report.sh $(ARCH)$(if $(CPU),-$(CPU))$(if $(DEBUG),-debug) || rc=1; exit $$rc
 
-# Build everything first, one architecture after the other (two cores: one
-# build at a time), then boot each and let report.sh judge.
-check: $(addprefix initramfs-,$(ARCHS))
-	@rc=0; for a in $(ARCHS); do $(H)/boot.sh $$a check || rc=1; done; \
-	$(H)/report.sh $(addsuffix $(if $(DEBUG),-debug),$(ARCHS)) || rc=1; exit $$rc
+# One build at a time (two cores): the kernels of the runs, one after the
+# other, the selftests of both architectures, the build-only configs; then
+# boot every run and let report.sh judge them all.
+kernels: tree
+	@for k in $(KERNELS); do LLVM= DEBUG= $(H)/build-kernel.sh $$k || exit 1; done
+
+check: kernels $(addprefix selftests-,$(ARCHS))
+	@rc=0; $(if $(filter none,$(CONFIGS)),rm -rf $(BUILD)/build-only,$(H)/build-only.sh $(CONFIGS)) || rc=1; \
+	$(H)/matrix.sh $(RUNS) || rc=1; exit $$rc
+
+check-fresh:
+	@$(H)/check-fresh.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -9,22 +9,28 @@
 # build/<run>/console.log.
 #
 # usage: boot.sh arm64|x86_64 run|check
-# environment:
-#   CPU=cortex-a72     arm64 CPU model (default max: VHE, FWB; cortex-a72:
-#                      nVHE, no FWB); the run directory is then arm64-cortex-a72
+# environment (harness/matrix.sh sets the first five per run):
+#   RUN=name           the run directory build/<name> (default <arch>, with
+#                      -<CPU> and -debug when those are set), which holds
+#                      the initramfs the run boots (harness/mkinitramfs.sh)
+#   KERNEL=name        boot build/obj/<name> (default <arch>, -debug with
+#                      DEBUG=1)
+#   CPU=cortex-a72     QEMU CPU model (default max; arm64 max: VHE, FWB;
+#                      cortex-a72: nVHE, no FWB)
+#   MACHINE=mte=on     options added to -M
+#   KARGS=a,b          arguments added to the kernel command line
 #   IVSHMEM_SIZE=4G    size of the BAR (a power of two)
 #   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
 #   INJECT=fail|hang|warn   make the guest fail on purpose
-#   DEBUG=1            boot the debug kernel (lockdep, KASAN); the run
-#                      directory is then <arch>-debug
+#   DEBUG=1            boot the debug kernel (lockdep, KASAN, kmemleak)
 set -uo pipefail
 : "${TOP:?}" "${BUILD:?}"
 arch=$1
 mode=$2
-run=$arch${CPU:+-$CPU}${DEBUG:+-debug}
+run=${RUN:-$arch${CPU:+-$CPU}${DEBUG:+-debug}}
 dir=$BUILD/$run
-obj=$BUILD/obj/$arch${DEBUG:+-debug}
+obj=$BUILD/obj/${KERNEL:-$arch${DEBUG:+-debug}}
 size=${IVSHMEM_SIZE:-4G}
 pool=${POOL_SIZE:-4G}
 mkdir -p "$dir"
@@ -33,15 +39,15 @@ rm -f "$dir/results.ktap" "$dir/console.log" "$dir/qemu.rc" "$dir/ivshmem.bin" \
 truncate -s "$size" "$dir/ivshmem.bin"
 truncate -s "$pool" "$dir/pool.bin"
 
-cmdline="panic=-1 kst.mode=$mode${INJECT:+ kst.inject=$INJECT}"
+cmdline="panic=-1 kst.mode=$mode${INJECT:+ kst.inject=$INJECT}${KARGS:+ ${KARGS//,/ }}"
 case $arch in
 arm64)
-	qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
+	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=3${MACHINE:+,$MACHINE}"
 	      -cpu "${CPU:-max}" -kernel "$obj/arch/arm64/boot/Image")
 	cmdline="console=ttyAMA0 $cmdline"
 	limit=${BOOT_TIMEOUT:-2400} ;;
 x86_64)
-	qemu=(qemu-system-x86_64 -M q35 -cpu max -kernel "$obj/arch/x86/boot/bzImage")
+	qemu=(qemu-system-x86_64 -M "q35${MACHINE:+,$MACHINE}" -cpu "${CPU:-max}" -kernel "$obj/arch/x86/boot/bzImage")
 	cmdline="console=ttyS0 $cmdline"
 	limit=${BOOT_TIMEOUT:-1500} ;;
 *)
@@ -50,7 +56,7 @@ esac
 [ "$mode" = run ] && limit=${BOOT_TIMEOUT:-300}
 
 qemu+=(-accel tcg -smp 2 -m 4G -display none -monitor none -no-reboot -nic none
-       -initrd "$BUILD/$arch/initramfs.cpio" -append "$cmdline"
+       -initrd "$dir/initramfs.cpio" -append "$cmdline"
        -object "memory-backend-file,id=bar,size=$size,share=on,mem-path=$dir/ivshmem.bin"
        -device pcie-root-port,id=rp0,chassis=1
        -device ivshmem-plain,memdev=bar,bus=rp0
@@ -62,7 +68,7 @@ qemu+=(-accel tcg -smp 2 -m 4G -display none -monitor none -no-reboot -nic none
        -device virtconsole,chardev=kst
        -serial stdio)
 
-echo "boot: $run ($mode, BAR $size, limit $limit s), console: $dir/console.log"
+echo "boot: $run ($mode, kernel $(basename "$obj"), ${qemu[*]:1:4}${KARGS:+, $KARGS}, limit $limit s), console: $dir/console.log"
 start=$(date +%s)
 if [ "$mode" = run ]; then
 	timeout -k 10 "$limit" "${qemu[@]}" </dev/null 2>&1 | tee "$dir/console.log"

@@ -5,14 +5,20 @@
 # and harness/config/<arch>.config; every option the fragments set is checked
 # in the result.
 #
-# usage: build-kernel.sh arm64|x86_64
-# environment: LLVM=1 builds with clang; DEBUG=1 adds harness/config/debug.config
-# (lockdep, KASAN) and builds in build/obj/<arch>-debug.
+# usage: build-kernel.sh KERNEL
+#   KERNEL is <arch>[-llvm][-debug], arch arm64 or x86_64: "-llvm" builds
+#   with clang (as LLVM=1 does), "-debug" adds harness/config/debug.config
+#   (lockdep, KASAN, DEBUG_VM, kmemleak; as DEBUG=1 does).  The kernel is
+#   built in build/obj/KERNEL, which harness/boot.sh boots.
 set -euo pipefail
 : "${TOP:?}" "${BUILD:?}"
-arch=$1
+kernel=$1
+arch=${kernel%%-*}
+case -$kernel- in *-llvm-*) LLVM=1 ;; esac
+case -$kernel- in *-debug-*) DEBUG=1 ;; esac
+kernel=$arch${LLVM:+-llvm}${DEBUG:+-debug}
 tree=$BUILD/linux
-obj=$BUILD/obj/$arch${LLVM:+-llvm}${DEBUG:+-debug}
+obj=$BUILD/obj/$kernel
 log=$obj.log
 mkdir -p "$obj"
 
@@ -58,4 +64,4 @@ if ! make "${args[@]}" "$image" headers >"$log" 2>&1; then
 	exit 1
 fi
 grep -E '(warning|error):' "$log" | sort -u > "$obj.warnings" || true
-echo "build-kernel: $arch${LLVM:+ (LLVM)}${DEBUG:+ (debug)} $image in $(( $(date +%s) - start )) s, $(wc -l < "$obj.warnings") warning lines (see $obj.warnings)"
+echo "build-kernel: $kernel $image in $(( $(date +%s) - start )) s, $(wc -l < "$obj.warnings") warning lines (see $obj.warnings)"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build, statically linked, the selftests that harness/tests/<arch>.list
-# names, from the same tree and against the headers of the kernel just built.
+# Build, statically linked, the selftests that harness/tests/<arch>.list and
+# harness/tests/<arch>-*.list name, from the same tree and against the
+# headers of the kernel just built.
 #
 # usage: build-selftests.sh arm64|x86_64
 set -euo pipefail
@@ -10,7 +11,7 @@ arch=$1
 tree=$BUILD/linux
 hdr=$BUILD/obj/$arch${DEBUG:+-debug}/usr/include
 out=$BUILD/kst/$arch
-list=$TOP/harness/tests/$arch.list
+lists=("$TOP/harness/tests/$arch.list" "$TOP"/harness/tests/"$arch"-*.list)
 
 case $arch in
 arm64)	args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="ccache aarch64-linux-gnu-gcc") ;;
@@ -22,7 +23,7 @@ esac
 # the shortest leading directory with a Makefile (kvm/x86_64/foo is built
 # by kvm/Makefile, drivers/dma-buf-phys/foo by drivers/dma-buf-phys/Makefile).
 sel=$tree/tools/testing/selftests
-progs=$(awk '!/^#/ && NF { print $1 }' "$list" | sort -u)
+progs=$(awk '!/^#/ && NF { print $1 }' "${lists[@]}" | sort -u)
 makedir() {
 	local d=${1%%/*} rest=${1#*/}
 	until [ -f "$sel/$d/Makefile" ] || [ "$rest" = "${rest#*/}" ]; do
@@ -31,6 +32,7 @@ makedir() {
 	done
 	echo "$d"
 }
+start=$(date +%s)
 mkdir -p "$out"
 : > "$out.log"
 for d in $(for p in $progs; do makedir "$p"; done | sort -u); do
@@ -46,4 +48,4 @@ for d in $(for p in $progs; do makedir "$p"; done | sort -u); do
 		exit 1
 	fi
 done
-echo "build-selftests: $arch: $(echo "$progs" | wc -w) tests"
+echo "build-selftests: $arch: $(echo "$progs" | wc -w) tests in $(( $(date +%s) - start )) s"

@@ -4,14 +4,19 @@
 # harness/guest/, the test list and the selftest binaries it names.
 #
 # usage: mkinitramfs.sh arm64|x86_64
-# environment: TESTS=regex keeps only the list lines that match it, to
-# iterate on a few tests; the report then counts only those.
+# environment:
+#   RUN=name     write build/<name>/initramfs.cpio, which harness/boot.sh
+#                boots with the same RUN (default as boot.sh's)
+#   LIST=name    the tests of harness/tests/<name>.list (default <arch>)
+#   TESTS=regex  keeps only the list lines that match it, to iterate on a
+#                few tests; the report then counts only those
 set -euo pipefail
 : "${TOP:?}" "${BUILD:?}" "${CACHE:?}"
 arch=$1
-root=$BUILD/initramfs/$arch
+run=${RUN:-$arch${CPU:+-$CPU}${DEBUG:+-debug}}
+root=$BUILD/initramfs/$run
 kst=$BUILD/kst/$arch
-list=$TOP/harness/tests/$arch.list
+list=$TOP/harness/tests/${LIST:-$arch}.list
 
 case $arch in
 arm64)	busybox=$CACHE/busybox-arm64/bin/busybox ;;
@@ -29,6 +34,6 @@ awk '{ print $1 }' "$root/harness/tests.list" | sort -u | while read -r t; do
 	mkdir -p "$root/kst/$(dirname "$t")"
 	cp "$kst/$t" "$root/kst/$t"
 done
-mkdir -p "$BUILD/$arch"
-(cd "$root" && find . | cpio -o -H newc --quiet) > "$BUILD/$arch/initramfs.cpio"
-echo "mkinitramfs: $arch: $(du -h "$BUILD/$arch/initramfs.cpio" | cut -f1)"
+mkdir -p "$BUILD/$run"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$BUILD/$run/initramfs.cpio"
+echo "mkinitramfs: $run: $(wc -l < "$root/harness/tests.list") tests of $(basename "$list"), $(du -h "$BUILD/$run/initramfs.cpio" | cut -f1)"

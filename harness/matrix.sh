@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the runs of harness/matrix, one after the other, then judge them all
+# with harness/report.sh: one "<run>: N passed, N failed, N skipped" line per
+# run (and for the build-only configs, if harness/build-only.sh ran), and
+# the total last.
+#
+# usage: matrix.sh RUN...
+set -uo pipefail
+: "${TOP:?}" "${BUILD:?}"
+matrix=$TOP/harness/matrix
+[ $# -gt 0 ] || set -- $(awk '!/^#/ && NF { print $1 }' "$matrix")
+
+runs=()
+for run in "$@"; do
+	read -r _ kernel cpu machine args list < <(awk -v r="$run" '!/^#/ && $1 == r' "$matrix")
+	if [ -z "${kernel:-}" ]; then
+		echo "matrix: no run $run in $matrix" >&2
+		exit 2
+	fi
+	arch=${kernel%%-*}
+	dash() { [ "$1" = - ] || echo "$1"; }
+	export RUN=$run KERNEL=$kernel LIST=$list CPU MACHINE KARGS
+	CPU=$(dash "$cpu") MACHINE=$(dash "$machine") KARGS=$(dash "$args")
+	"$TOP/harness/mkinitramfs.sh" "$arch" || exit 1
+	"$TOP/harness/boot.sh" "$arch" check
+	runs+=("$run")
+done
+[ -f "$BUILD/build-only/results.ktap" ] && runs+=(build-only)
+exec "$TOP/harness/report.sh" "${runs[@]}"
