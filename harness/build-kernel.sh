@@ -60,7 +60,9 @@ fi
 start=$(date +%s)
 if ! make "${args[@]}" "$image" headers >"$log" 2>&1; then
 	tail -n 60 "$log" >&2
-	echo "build-kernel: $arch build failed, full log: $log" >&2
+	# The first errors, which parallel make may have left far above.
+	grep -E -m 10 '(error|not found|Error [0-9]+)' "$log" | sed 's/^/build-kernel: /' >&2
+	echo "build-kernel: $kernel build failed, full log: $log" >&2
 	exit 1
 fi
 grep -E '(warning|error):' "$log" | sort -u > "$obj.warnings" || true
