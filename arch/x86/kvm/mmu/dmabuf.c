@@ -153,7 +153,9 @@ static void dump_rmaps(struct seq_file *m, struct kvm *kvm,
  * its SPTEs is writable).
  *
  * Context: slots_lock and the buffer's dma_resv held; takes mmu_lock for
- * write, so that no root is freed and no rmap changes under the walk.
+ * write, so that no root is freed under the TDP MMU walk and no rmap
+ * changes while it is read.  The rmap walk may yield mmu_lock between two
+ * rmaps (every 1024), so on a large slot the view is not one snapshot.
  */
 void kvm_arch_dmabuf_dump_slot(struct seq_file *m, struct kvm *kvm,
 			       struct kvm_memory_slot *slot)
