@@ -36,6 +36,7 @@ struct kvm_dmabuf_pfn {
 #ifdef CONFIG_KVM_DMABUF
 int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 		    unsigned int fd, u64 offset);
+void kvm_dmabuf_activate(struct kvm_memory_slot *slot);
 void kvm_dmabuf_unbind(struct kvm_memory_slot *slot);
 void kvm_dmabuf_unbind_all(struct kvm *kvm);
 int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
@@ -56,6 +57,10 @@ static inline int kvm_dmabuf_bind(struct kvm *kvm,
 				  unsigned int fd, u64 offset)
 {
 	return -EINVAL;
+}
+
+static inline void kvm_dmabuf_activate(struct kvm_memory_slot *slot)
+{
 }
 
 static inline void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)

@@ -5,34 +5,88 @@
  * (include/linux/dma-buf-phys.h).  There is no host mapping: faults take
  * the physical address from the binding.
  *
- * Locking:
+ * What a fault needs (the ranges, the attribute, the poisoned pages) is
+ * read without a lock:
+ *  - the ranges and the attribute are a snapshot, struct kvm_dmabuf_snap,
+ *    copied from the exporter's mapping and published with RCU.  Only the
+ *    holder of the buffer's dma_resv lock replaces it: the first fault
+ *    after a revoke (which maps the buffer again) and move_notify (which
+ *    clears it).  A fault reads it under rcu_read_lock() and takes dma_resv
+ *    only when there is no snapshot, once per revoke;
+ *  - the poisoned pages are a maple tree indexed by page of the buffer,
+ *    one entry per poisoned range (a second report of a page changes
+ *    nothing), looked up in O(log n) under RCU; entries are only added,
+ *    under the buffer's dma_resv lock, for as long as the binding lives;
+ *  - a fault is ordered against revocation by mmu_invalidate_seq alone, as
+ *    for MMU notifiers: it reads the sequence, then the snapshot and the
+ *    poison tree, and installs its mapping only if the sequence has not
+ *    moved (checked under mmu_lock).  move_notify clears the snapshot,
+ *    and poison_notify adds to the tree, before it bumps the sequence and
+ *    zaps; a full barrier orders the two, pairing with the smp_rmb() that
+ *    follows the fault's read of the sequence.  A fault that saw the old
+ *    snapshot therefore retries, and one that saw the new sequence sees
+ *    the new snapshot and the poisoned pages.
+ *
+ * Locks:
  *  - bind and unbind run under kvm->slots_lock and take the buffer's
  *    dma_resv lock: slots_lock nests outside dma_resv;
- *  - the exporter calls move_notify with dma_resv held; it takes
- *    kvm->mmu_lock (dma_resv nests outside mmu_lock) and never slots_lock;
- *  - a fault reads the ranges under dma_resv, before it takes mmu_lock; a
- *    revoke between the two is caught by mmu_invalidate_seq, which
- *    move_notify bumps, as for an MMU notifier;
+ *  - the exporter calls move_notify and poison_notify with dma_resv held;
+ *    they take kvm->mmu_lock (dma_resv nests outside mmu_lock) and never
+ *    slots_lock.  Until the slot's architecture data exists (the x86
+ *    rmaps), they record but do not zap: no mapping can exist yet;
  *  - KVM's own reads and writes of the slot (kvm_read_guest() and the
  *    like) take dma_resv inside kvm->srcu and vcpu->mutex, which
- *    move_notify never waits for.
+ *    move_notify never waits for, so that a revoke waits for a copy in
+ *    flight.
  */
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-phys.h>
 #include <linux/dma-resv.h>
 #include <linux/file.h>
+#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/kvm_host.h>
 #include <linux/kvm_dmabuf.h>
+#include <linux/maple_tree.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "kvm_mm.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
+
+/* The largest block any architecture maps, in pages. */
+#define KVM_DMABUF_MAX_BLOCK_PAGES	(PUD_SIZE >> PAGE_SHIFT)
+
+/**
+ * struct kvm_dmabuf_range - a range of the exporter's mapping
+ * @start: the buffer offset at which the range starts
+ * @vec: the range
+ */
+struct kvm_dmabuf_range {
+	u64 start;
+	struct dma_buf_phys_vec vec;
+};
+
+/**
+ * struct kvm_dmabuf_snap - what a fault needs of the exporter's mapping
+ * @rcu: freed after a grace period
+ * @attr: the memory attribute of every range
+ * @mappable: whether the architecture can map @attr for this VM
+ * @nr_ranges: number of ranges
+ * @ranges: the ranges, in buffer order
+ */
+struct kvm_dmabuf_snap {
+	struct rcu_head rcu;
+	enum dma_buf_mem_attr attr;
+	bool mappable;
+	unsigned int nr_ranges;
+	struct kvm_dmabuf_range ranges[] __counted_by(nr_ranges);
+};
 
 struct kvm_dmabuf {
 	struct kvm *kvm;
@@ -42,77 +96,98 @@ struct kvm_dmabuf {
 	/* Offset of the slot's first page in the buffer. */
 	u64 offset;
 	/*
-	 * Under the buffer's dma_resv: the ranges, until the next
-	 * move_notify, and the buffer offset at which each range starts.
+	 * Under the buffer's dma_resv: the exporter's mapping, until the next
+	 * move_notify; the slot's architecture data exists (set once).
 	 */
 	struct dma_buf_phys *phys;
-	u64 *starts;
+	bool active;
+	/* Replaced under dma_resv, read under RCU: see the top of the file. */
+	struct kvm_dmabuf_snap __rcu *snap;
 	/*
-	 * Under the buffer's dma_resv: the poisoned ranges of the buffer
-	 * that the exporter reported, kept across revokes for as long as the
-	 * binding lives.
+	 * The pages of the buffer the exporter reported poisoned, by page
+	 * index: added to under dma_resv, read under RCU.
 	 */
-	struct list_head poisoned;
+	struct maple_tree poisoned;
 };
 
-struct kvm_dmabuf_poison {
-	struct list_head node;
-	u64 start;
-	u64 end;
-};
-
-/* Called with the buffer's dma_resv lock held. */
+/*
+ * Map the buffer and publish its snapshot.  Called with the buffer's
+ * dma_resv lock held, when there is no snapshot.
+ */
 static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 {
+	struct kvm_dmabuf_snap *snap;
 	struct dma_buf_phys *phys;
-	u64 sum = 0;
-	u64 *starts;
 	unsigned int i;
+	u64 sum = 0;
+	int ret;
 
+	dma_resv_assert_held(kd->dmabuf->resv);
 	phys = dma_buf_map_phys(kd->attach);
 	if (IS_ERR(phys))
 		return PTR_ERR(phys);
-	starts = kvmalloc_array(phys->nr_ranges, sizeof(*starts),
-				GFP_KERNEL_ACCOUNT);
-	if (!starts) {
-		dma_buf_unmap_phys(kd->attach, phys);
-		return -ENOMEM;
-	}
+
+	ret = -ENOMEM;
+	snap = kvmalloc(struct_size(snap, ranges, phys->nr_ranges),
+			GFP_KERNEL_ACCOUNT);
+	if (!snap)
+		goto err_unmap;
+	snap->nr_ranges = phys->nr_ranges;
 	for (i = 0; i < phys->nr_ranges; i++) {
-		starts[i] = sum;
+		snap->ranges[i].start = sum;
+		snap->ranges[i].vec = phys->ranges[i];
 		sum += phys->ranges[i].len;
 	}
-	if (WARN_ON_ONCE(sum != kd->dmabuf->size)) {
-		kvfree(starts);
-		dma_buf_unmap_phys(kd->attach, phys);
-		return -EIO;
-	}
+	ret = -EIO;
+	if (WARN_ON_ONCE(sum != kd->dmabuf->size))
+		goto err_free;
+	snap->attr = phys->attr;
+	snap->mappable = kvm_arch_dmabuf_attr_supported(kd->kvm, phys->attr);
+
 	kd->phys = phys;
-	kd->starts = starts;
+	rcu_assign_pointer(kd->snap, snap);
 	return 0;
+
+err_free:
+	kvfree(snap);
+err_unmap:
+	dma_buf_unmap_phys(kd->attach, phys);
+	return ret;
 }
 
-/* Called with the buffer's dma_resv lock held. */
+/*
+ * Withdraw the snapshot and give the mapping back.  dma_resv held; the
+ * caller has ordered the withdrawal before its zap, or no fault can reach
+ * the slot any more.
+ */
 static void kvm_dmabuf_unmap(struct kvm_dmabuf *kd)
 {
+	struct kvm_dmabuf_snap *snap;
+
+	snap = rcu_replace_pointer(kd->snap, NULL,
+				   dma_resv_held(kd->dmabuf->resv));
+	if (snap)
+		kvfree_rcu(snap, rcu);
 	if (!kd->phys)
 		return;
 	dma_buf_unmap_phys(kd->attach, kd->phys);
-	kvfree(kd->starts);
 	kd->phys = NULL;
-	kd->starts = NULL;
 }
 
 /*
  * Remove the stage-2 (or TDP) mappings of the buffer range [@start, @end)
- * from the slot, and flush the TLBs.  Faults that read the ranges before
- * this see mmu_invalidate_seq move and retry.  Called with the buffer's
- * dma_resv lock held.
+ * from the slot, and flush the TLBs.  @widen asks for the invalidation to
+ * cover every block that can hold the range, not only the range: a fault
+ * racing with a zap that yields mmu_lock (the x86 rmap walk) must not
+ * install, next to the range, a block over it.  Called with the buffer's
+ * dma_resv lock held, after the caller withdrew what it revokes.
  */
-static void kvm_dmabuf_zap(struct kvm_dmabuf *kd, u64 start, u64 end)
+static void kvm_dmabuf_zap(struct kvm_dmabuf *kd, u64 start, u64 end,
+			   bool widen)
 {
 	struct kvm_memory_slot *slot = kd->slot;
 	u64 first = kd->offset, last = kd->offset + (slot->npages << PAGE_SHIFT);
+	gfn_t slot_end = slot->base_gfn + slot->npages;
 	struct kvm *kvm = kd->kvm;
 	struct kvm_gfn_range range = {
 		.slot = slot,
@@ -120,6 +195,9 @@ static void kvm_dmabuf_zap(struct kvm_dmabuf *kd, u64 start, u64 end)
 		.attr_filter = KVM_FILTER_SHARED,
 	};
 
+	/* Before the slot's architecture data exists, nothing is mapped. */
+	if (!kd->active)
+		return;
 	start = max(start, first);
 	end = min(end, last);
 	if (start >= end)
@@ -127,8 +205,17 @@ static void kvm_dmabuf_zap(struct kvm_dmabuf *kd, u64 start, u64 end)
 	range.start = slot->base_gfn + ((start - first) >> PAGE_SHIFT);
 	range.end = slot->base_gfn + (ALIGN(end - first, PAGE_SIZE) >> PAGE_SHIFT);
 
+	/* Pairs with the smp_rmb() after a fault reads mmu_invalidate_seq. */
+	smp_mb();
 	KVM_MMU_LOCK(kvm);
 	kvm_mmu_invalidate_begin(kvm);
+	if (widen) {
+		gfn_t wstart = ALIGN_DOWN(range.start, KVM_DMABUF_MAX_BLOCK_PAGES);
+		gfn_t wend = ALIGN(range.end, KVM_DMABUF_MAX_BLOCK_PAGES);
+
+		kvm_mmu_invalidate_range_add(kvm, max(slot->base_gfn, wstart),
+					     min(slot_end, wend));
+	}
 	/* Adds the range to the invalidation, for mmu_invalidate_retry_gfn(). */
 	if (kvm_mmu_unmap_gfn_range(kvm, &range))
 		kvm_flush_remote_tlbs(kvm);
@@ -136,15 +223,14 @@ static void kvm_dmabuf_zap(struct kvm_dmabuf *kd, u64 start, u64 end)
 	KVM_MMU_UNLOCK(kvm);
 }
 
-/* Does [@start, @end) of the buffer hold poisoned memory?  dma_resv held. */
+/* Does [@start, @end) of the buffer hold poisoned memory?  Lockless. */
 static bool kvm_dmabuf_poisoned(struct kvm_dmabuf *kd, u64 start, u64 end)
 {
-	struct kvm_dmabuf_poison *p;
+	unsigned long index = start >> PAGE_SHIFT;
 
-	list_for_each_entry(p, &kd->poisoned, node)
-		if (p->start < end && start < p->end)
-			return true;
-	return false;
+	if (mtree_empty(&kd->poisoned))
+		return false;
+	return mt_find(&kd->poisoned, &index, (end - 1) >> PAGE_SHIFT);
 }
 
 /*
@@ -154,8 +240,14 @@ static bool kvm_dmabuf_poisoned(struct kvm_dmabuf *kd, u64 start, u64 end)
 static void kvm_dmabuf_move_notify(struct dma_buf_attachment *attach)
 {
 	struct kvm_dmabuf *kd = attach->importer_priv;
+	struct kvm_dmabuf_snap *snap;
 
-	kvm_dmabuf_zap(kd, 0, U64_MAX);
+	/* Withdrawn first: a fault that sees the new sequence maps nothing. */
+	snap = rcu_replace_pointer(kd->snap, NULL,
+				   dma_resv_held(kd->dmabuf->resv));
+	kvm_dmabuf_zap(kd, 0, U64_MAX, false);
+	if (snap)
+		kvfree_rcu(snap, rcu);
 	kvm_dmabuf_unmap(kd);
 }
 
@@ -168,20 +260,22 @@ static void kvm_dmabuf_poison_notify(struct dma_buf_attachment *attach,
 				     u64 offset, u64 len)
 {
 	struct kvm_dmabuf *kd = attach->importer_priv;
-	struct kvm_dmabuf_poison *p;
 	u64 end;
 
-	if (check_add_overflow(offset, len, &end))
-		end = U64_MAX;
+	if (!len || offset >= kd->dmabuf->size)
+		return;
+	if (check_add_overflow(offset, len, &end) || end > kd->dmabuf->size)
+		end = kd->dmabuf->size;
 	/*
 	 * A callback cannot fail, and a lost record would let the range be
-	 * mapped again: the few bytes are worth waiting for.
+	 * mapped again: the few bytes are worth waiting for.  They are the
+	 * kernel's, not the task's that happens to run memory_failure(), and
+	 * bounded by one entry per page of the buffer.
 	 */
-	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
-	p->start = offset;
-	p->end = end;
-	list_add(&p->node, &kd->poisoned);
-	kvm_dmabuf_zap(kd, offset, end);
+	mtree_store_range(&kd->poisoned, offset >> PAGE_SHIFT,
+			  (end - 1) >> PAGE_SHIFT, xa_mk_value(1),
+			  GFP_KERNEL | __GFP_NOFAIL);
+	kvm_dmabuf_zap(kd, offset, end, true);
 }
 
 static const struct dma_buf_attach_ops kvm_dmabuf_attach_ops = {
@@ -195,6 +289,9 @@ static const struct dma_buf_attach_ops kvm_dmabuf_attach_ops = {
  * @slot: the slot being created, with KVM_MEM_DMABUF; not yet visible
  * @fd: the dma-buf's file descriptor; it may be closed after the call
  * @offset: offset of the slot's first page in the buffer
+ *
+ * The exporter's callbacks may run from here on; they zap nothing until
+ * kvm_dmabuf_activate() says the slot's architecture data exists.
  *
  * Context: kvm->slots_lock held.
  *
@@ -210,6 +307,7 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 {
 	u64 size = (u64)slot->npages << PAGE_SHIFT, end;
 	struct dma_buf_attachment *attach;
+	struct kvm_dmabuf_snap *snap;
 	struct dma_buf *dmabuf;
 	struct kvm_dmabuf *kd;
 	int ret;
@@ -237,7 +335,7 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 	kd->slot = slot;
 	kd->dmabuf = dmabuf;
 	kd->offset = offset;
-	INIT_LIST_HEAD(&kd->poisoned);
+	mt_init_flags(&kd->poisoned, MT_FLAGS_USE_RCU);
 
 	attach = dma_buf_phys_attach(dmabuf, &kvm_dmabuf_attach_ops, kd);
 	if (IS_ERR(attach)) {
@@ -253,10 +351,14 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 	 */
 	dma_resv_lock(dmabuf->resv, NULL);
 	ret = kvm_dmabuf_map(kd);
-	if (ret == -ENODEV)
+	if (ret == -ENODEV) {
 		ret = 0;
-	else if (!ret && !kvm_arch_dmabuf_attr_supported(kvm, kd->phys->attr))
-		ret = -EINVAL;
+	} else if (!ret) {
+		snap = rcu_dereference_protected(kd->snap,
+						 dma_resv_held(dmabuf->resv));
+		if (!snap->mappable)
+			ret = -EINVAL;
+	}
 	if (ret)
 		kvm_dmabuf_unmap(kd);
 	dma_resv_unlock(dmabuf->resv);
@@ -268,6 +370,7 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 
 err_detach:
 	dma_buf_detach(dmabuf, attach);
+	mtree_destroy(&kd->poisoned);
 err_free:
 	kfree(kd);
 err_put:
@@ -276,8 +379,26 @@ err_put:
 }
 
 /**
+ * kvm_dmabuf_activate - let the exporter's callbacks reach a new slot
+ * @slot: a slot bound with KVM_MEM_DMABUF, whose architecture data
+ *	(kvm_arch_prepare_memory_region()) exists, about to become visible
+ *
+ * Context: kvm->slots_lock held.
+ */
+void kvm_dmabuf_activate(struct kvm_memory_slot *slot)
+{
+	struct kvm_dmabuf *kd = slot->dmabuf;
+
+	if (!kd)
+		return;
+	dma_resv_lock(kd->dmabuf->resv, NULL);
+	kd->active = true;
+	dma_resv_unlock(kd->dmabuf->resv);
+}
+
+/**
  * kvm_dmabuf_unbind - release a slot's binding
- * @slot: the slot, no longer reachable by faults
+ * @slot: the slot, no longer reachable by faults, and no longer mapped
  *
  * No callback of the exporter runs for the slot after this returns.
  *
@@ -286,7 +407,6 @@ err_put:
 void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)
 {
 	struct kvm_dmabuf *kd = slot->dmabuf;
-	struct kvm_dmabuf_poison *p, *tmp;
 
 	if (!kd)
 		return;
@@ -295,8 +415,7 @@ void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)
 	dma_resv_unlock(kd->dmabuf->resv);
 	dma_buf_detach(kd->dmabuf, kd->attach);
 	/* Detached: no poison_notify can run any more. */
-	list_for_each_entry_safe(p, tmp, &kd->poisoned, node)
-		kfree(p);
+	mtree_destroy(&kd->poisoned);
 	dma_buf_put(kd->dmabuf);
 	slot->dmabuf = NULL;
 	kfree(kd);
@@ -307,27 +426,39 @@ void kvm_dmabuf_unbind(struct kvm_memory_slot *slot)
  * @kvm: the VM, being destroyed
  *
  * Called before the MMU is torn down, so that a revoke cannot reach a
- * stage 2 that is gone.
+ * stage 2 that is gone.  Each slot's mappings are zapped before its ranges
+ * go back to the exporter: the teardown of the MMU must not touch pages
+ * (their dirty and accessed flags) that the exporter may have freed.
  */
 void kvm_dmabuf_unbind_all(struct kvm *kvm)
 {
 	struct kvm_memory_slot *slot;
+	struct kvm_dmabuf *kd;
 	int i, bkt;
 
-	for (i = 0; i < kvm_arch_nr_memslot_as_ids(kvm); i++)
-		kvm_for_each_memslot(slot, bkt, __kvm_memslots(kvm, i))
+	for (i = 0; i < kvm_arch_nr_memslot_as_ids(kvm); i++) {
+		kvm_for_each_memslot(slot, bkt, __kvm_memslots(kvm, i)) {
+			kd = slot->dmabuf;
+			if (!kvm_slot_is_dmabuf(slot) || !kd)
+				continue;
+			dma_resv_lock(kd->dmabuf->resv, NULL);
+			kvm_dmabuf_zap(kd, 0, U64_MAX, false);
+			dma_resv_unlock(kd->dmabuf->resv);
 			kvm_dmabuf_unbind(slot);
+		}
+	}
 }
 
-/* The range that holds buffer offset @off.  dma_resv held. */
-static unsigned int kvm_dmabuf_find(struct kvm_dmabuf *kd, u64 off)
+/* The range of @snap that holds buffer offset @off. */
+static unsigned int kvm_dmabuf_find(const struct kvm_dmabuf_snap *snap,
+				    u64 off)
 {
-	unsigned int lo = 0, hi = kd->phys->nr_ranges - 1;
+	unsigned int lo = 0, hi = snap->nr_ranges - 1;
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo + 1) / 2;
 
-		if (kd->starts[mid] <= off)
+		if (snap->ranges[mid].start <= off)
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -335,56 +466,26 @@ static unsigned int kvm_dmabuf_find(struct kvm_dmabuf *kd, u64 off)
 	return lo;
 }
 
-/**
- * kvm_dmabuf_get_pfn - the pfn, block size and attribute for a fault
- * @kvm: the VM
- * @slot: a slot bound with KVM_MEM_DMABUF
- * @gfn: the faulting gfn, in @slot
- * @max_order: the largest block the caller can map, as an order of pages
- * @out: the result
- *
- * The caller must have read mmu_invalidate_seq before, and must check it
- * under mmu_lock before it installs the mapping.
- *
- * Return: 0; -ENODEV while the exporter has revoked the buffer;
- * -EHWPOISON for a page the exporter reported poisoned; -EINTR on a
- * signal; -EINVAL for an attribute the architecture cannot map.
- */
-int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
-		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out)
+/* The fault's lookup in @snap, under RCU or dma_resv. */
+static int kvm_dmabuf_lookup(struct kvm_dmabuf *kd,
+			     const struct kvm_dmabuf_snap *snap, gfn_t gfn,
+			     u64 off, int max_order, struct kvm_dmabuf_pfn *out)
 {
-	struct kvm_dmabuf *kd = slot->dmabuf;
-	u64 off, rstart, rend;
-	struct page *page;
+	struct kvm_memory_slot *slot = kd->slot;
+	u64 rstart, rend;
 	unsigned int i;
-	int order, ret;
+	int order;
 
-	if (WARN_ON_ONCE(!kd))
-		return -EFAULT;
-	off = kd->offset + ((u64)(gfn - slot->base_gfn) << PAGE_SHIFT);
+	if (!snap->mappable)
+		return -EINVAL;
+	if (kvm_dmabuf_poisoned(kd, off, off + PAGE_SIZE))
+		return -EHWPOISON;
 
-	ret = dma_resv_lock_interruptible(kd->dmabuf->resv, NULL);
-	if (ret)
-		return ret;
-	if (!kd->phys) {
-		ret = kvm_dmabuf_map(kd);
-		if (ret)
-			goto out;
-	}
-	if (!kvm_arch_dmabuf_attr_supported(kvm, kd->phys->attr)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (kvm_dmabuf_poisoned(kd, off, off + PAGE_SIZE)) {
-		ret = -EHWPOISON;
-		goto out;
-	}
-
-	i = kvm_dmabuf_find(kd, off);
-	rstart = kd->starts[i];
-	rend = rstart + kd->phys->ranges[i].len;
-	out->pfn = PHYS_PFN(kd->phys->ranges[i].paddr + (off - rstart));
-	out->attr = kd->phys->attr;
+	i = kvm_dmabuf_find(snap, off);
+	rstart = snap->ranges[i].start;
+	rend = rstart + snap->ranges[i].vec.len;
+	out->pfn = PHYS_PFN(snap->ranges[i].vec.paddr + (off - rstart));
+	out->attr = snap->attr;
 
 	/*
 	 * The largest block that holds the page, maps gfn and pfn alike, and
@@ -409,31 +510,105 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		break;
 	}
 	out->max_order = order;
+	return 0;
+}
+
+/**
+ * kvm_dmabuf_get_pfn - the pfn, block size and attribute for a fault
+ * @kvm: the VM
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gfn: the faulting gfn, in @slot
+ * @max_order: the largest block the caller can map, as an order of pages
+ * @out: the result
+ *
+ * The caller must have read mmu_invalidate_seq, followed by smp_rmb(),
+ * before, and must check it under mmu_lock before it installs the
+ * mapping.  Takes no lock while the buffer is mapped; the buffer's
+ * dma_resv lock when it has to be mapped again after a revoke.
+ *
+ * Context: kvm->srcu held; may sleep.
+ *
+ * Return: 0; -ENODEV while the exporter has revoked the buffer;
+ * -EHWPOISON for a page the exporter reported poisoned; -EINTR on a
+ * signal; -EINVAL for an attribute the architecture cannot map.
+ */
+int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
+		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out)
+{
+	struct kvm_dmabuf *kd = slot->dmabuf;
+	struct kvm_dmabuf_snap *snap;
+	struct page *page;
+	int ret;
+	u64 off;
+
+	if (WARN_ON_ONCE(!kd))
+		return -EFAULT;
+	off = kd->offset + ((u64)(gfn - slot->base_gfn) << PAGE_SHIFT);
+
+	rcu_read_lock();
+	snap = rcu_dereference(kd->snap);
+	if (likely(snap))
+		ret = kvm_dmabuf_lookup(kd, snap, gfn, off, max_order, out);
+	rcu_read_unlock();
+	if (unlikely(!snap)) {
+		/* Revoked, or not mapped since: map it again. */
+		ret = dma_resv_lock_interruptible(kd->dmabuf->resv, NULL);
+		if (ret)
+			return ret;
+		snap = rcu_dereference_protected(kd->snap,
+						 dma_resv_held(kd->dmabuf->resv));
+		if (!snap) {
+			ret = kvm_dmabuf_map(kd);
+			snap = rcu_dereference_protected(kd->snap,
+							 dma_resv_held(kd->dmabuf->resv));
+		}
+		if (snap)
+			ret = kvm_dmabuf_lookup(kd, snap, gfn, off, max_order,
+						out);
+		dma_resv_unlock(kd->dmabuf->resv);
+	}
+	if (ret)
+		return ret;
 
 	/*
-	 * Memory with struct pages (udmabuf) is pinned by the exporter; the
-	 * caller drops the pfn as any other, so take the reference it will
-	 * drop.
+	 * Memory with struct pages (udmabuf) is pinned by the exporter for as
+	 * long as the buffer lives, and the binding holds the buffer.  The
+	 * caller drops the pfn as any other, with put_page(), which drops a
+	 * reference on the folio: take that reference, on the folio, since a
+	 * tail page of a large folio (hugetlb) has no count of its own.
 	 */
 	page = kvm_pfn_to_refcounted_page(out->pfn);
-	out->refcounted = page && get_page_unless_zero(page);
+	out->refcounted = page && folio_try_get(page_folio(page));
 	if (page && !out->refcounted)
-		ret = -EFAULT;
-out:
-	dma_resv_unlock(kd->dmabuf->resv);
-	return ret;
+		return -EFAULT;
+	return 0;
 }
 
 /*
- * Copy to @rd, or from @wr when @rd is NULL, through a temporary mapping
- * of @pa.  dma_resv held.
+ * Copy to @rd, or from @wr when @rd is NULL, at @pa.  dma_resv held.
+ * Memory in the kernel's linear map (udmabuf's RAM) is reached through
+ * it; device memory through a mapping of the page for this copy only,
+ * with the strictest type: a mapping kept for the binding would cost the
+ * host page tables that dma-buf slots exist to avoid, and this is the
+ * emulator's slow path.
  */
 static int kvm_dmabuf_copy(phys_addr_t pa, enum dma_buf_mem_attr attr,
 			   void *rd, const void *wr, int len)
 {
+	unsigned long pfn = PHYS_PFN(pa);
 	void __iomem *io;
 	void *va;
 
+	if (attr == DMA_BUF_MEM_CACHEABLE && pfn_valid(pfn) &&
+	    page_is_ram(pfn)) {
+		va = kmap_local_pfn(pfn) + offset_in_page(pa);
+		if (rd)
+			memcpy(rd, va, len);
+		else
+			memcpy(va, wr, len);
+		kunmap_local(va);
+		return 0;
+	}
 	if (attr == DMA_BUF_MEM_CACHEABLE) {
 		va = memremap(pa, len, MEMREMAP_WB);
 		if (!va)
@@ -461,6 +636,7 @@ static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
 			     void *rd, const void *wr, int offset, int len)
 {
 	struct kvm_dmabuf *kd = slot->dmabuf;
+	struct kvm_dmabuf_snap *snap;
 	phys_addr_t pa;
 	unsigned int i;
 	int ret = -EFAULT;
@@ -471,13 +647,20 @@ static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
 	off = kd->offset + ((u64)(gfn - slot->base_gfn) << PAGE_SHIFT);
 
 	dma_resv_lock(kd->dmabuf->resv, NULL);
-	if (!kd->phys && kvm_dmabuf_map(kd))
-		goto out;
+	snap = rcu_dereference_protected(kd->snap,
+					 dma_resv_held(kd->dmabuf->resv));
+	if (!snap) {
+		if (kvm_dmabuf_map(kd))
+			goto out;
+		snap = rcu_dereference_protected(kd->snap,
+						 dma_resv_held(kd->dmabuf->resv));
+	}
 	if (kvm_dmabuf_poisoned(kd, off + offset, off + offset + len))
 		goto out;
-	i = kvm_dmabuf_find(kd, off);
-	pa = kd->phys->ranges[i].paddr + (off - kd->starts[i]) + offset;
-	ret = kvm_dmabuf_copy(pa, kd->phys->attr, rd, wr, len);
+	i = kvm_dmabuf_find(snap, off);
+	pa = snap->ranges[i].vec.paddr + (off - snap->ranges[i].start) +
+	     offset;
+	ret = kvm_dmabuf_copy(pa, snap->attr, rd, wr, len);
 out:
 	dma_resv_unlock(kd->dmabuf->resv);
 	return ret;
@@ -493,10 +676,11 @@ out:
  *
  * What kvm_read_guest() does for a slot without a host address: the x86
  * emulator and other KVM code that reads guest memory by gpa end here.
- * The page is mapped for the copy only, with the exporter's attribute
- * (device and uncached memory as device memory), under the buffer's
- * dma_resv lock so that a revoke waits for the copy.  This is the slow
- * path; the guest's own accesses go through stage 2.
+ * RAM (udmabuf) is reached through the kernel's linear map; device memory
+ * is mapped for the copy only, as device memory, since a mapping kept for
+ * the binding would cost the host page tables that these slots avoid.  The
+ * copy runs under the buffer's dma_resv lock, so that a revoke waits for
+ * it.  This is the slow path; the guest's own accesses go through stage 2.
  *
  * Context: may sleep; takes the buffer's dma_resv lock.
  *

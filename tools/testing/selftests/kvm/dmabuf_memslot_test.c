@@ -181,6 +181,22 @@ static void test_bind_errors(void)
 			    "a host address with KVM_MEM_DMABUF: errno %d",
 			    errno);
 	}
+	/* The padding next to dmabuf_fd must be zero. */
+	{
+		struct kvm_userspace_memory_region2 region = {
+			.slot = SLOT,
+			.flags = KVM_MEM_DMABUF,
+			.guest_phys_addr = TEST_GPA,
+			.memory_size = TEST_SIZE,
+			.dmabuf_fd = buf,
+			.pad3 = 1,
+		};
+
+		TEST_ASSERT(ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2,
+				  &region) == -1 && errno == EINVAL,
+			    "pad3 not zero with KVM_MEM_DMABUF: errno %d",
+			    errno);
+	}
 	/* KVM_SET_USER_MEMORY_REGION (v1) has no room for the fd. */
 	{
 		struct kvm_userspace_memory_region v1 = {
@@ -513,6 +529,211 @@ static void test_block_sizes_and_attributes(void)
 		close(buf);
 	}
 }
+
+/*
+ * Large pages follow the co-alignment of gfn and pfn, whatever the slot's
+ * base: a slot that starts 1M past a 2M boundary, over memory that starts
+ * 1M past one too, maps its middle with a 2M block.  (x86 used to judge by
+ * userspace_addr, 0 here, and mapped every page of such a slot with 4K.)
+ */
+static void test_coaligned_blocks(void)
+{
+	const uint64_t off = 0x100000, size = 3 * 0x100000;
+	struct dma_buf_phys_test_pool pool;
+	char attr[32], perm[8];
+	struct kvm_vcpu *vcpu;
+	uint64_t pfn, leaf;
+	struct kvm_vm *vm;
+	int buf;
+
+	TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_POOL, &pool), "pool");
+	TEST_ASSERT(!(pool.paddr % TEST_SIZE), "pool at %#lx: not 2M aligned",
+		    (unsigned long)pool.paddr);
+	buf = create_buf(off, size, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm = new_vm(&vcpu);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA + off, size,
+					 buf, 0);
+	kvm_dmabuf_virt_map(vm, TEST_GVA + off, TEST_GPA + off, size);
+	/* guest_code's stride of 128K from +1M reaches into [2M, 3M). */
+	vcpu_args_set(vcpu, 1, TEST_GVA + off);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	TEST_ASSERT(kvm_dmabuf_read_leaf(vm, (TEST_GPA + TEST_SIZE) /
+					 vm->page_size, &pfn, &leaf, attr,
+					 perm),
+		    "gpa %#llx not mapped", TEST_GPA + TEST_SIZE);
+	TEST_ASSERT(leaf == TEST_SIZE &&
+		    pfn == (pool.paddr + TEST_SIZE) / vm->page_size,
+		    "slot at 2M + 1M: leaf of %#lx bytes at pfn %#lx, wanted 2M at %#lx",
+		    (unsigned long)leaf, (unsigned long)pfn,
+		    (unsigned long)((pool.paddr + TEST_SIZE) / vm->page_size));
+	ksft_test_result_pass("slot off 2M alignment, gfn and pfn co-aligned: 2M block\n");
+	kvm_vm_free(vm);
+	close(buf);
+}
+
+/*
+ * udmabuf over a hugetlb memfd: the slot's pages are subpages of one 2M
+ * folio, and the guest's first touch is on a tail page, which has no
+ * reference count of its own.
+ */
+#define NR_HUGE_2M	"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+
+static void test_udmabuf_hugetlb(void)
+{
+	struct udmabuf_create create = { .size = TEST_SIZE };
+	const uint64_t first = 0x1000;
+	unsigned long nr_huge;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int dev, memfd, buf, i;
+	uint64_t *view;
+	FILE *f;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("hugetlb udmabuf: no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	if (kvm_dmabuf_cacheable_refused()) {
+		ksft_test_result_skip("hugetlb udmabuf: cacheable memory refused here (no FWB)\n");
+		close(dev);
+		return;
+	}
+	/*
+	 * One more 2M page in the pool, given back at the end (sysfs: our
+	 * guests have no sysctl); 2M is the default huge page size of both
+	 * architectures with 4K pages.
+	 */
+	f = fopen(NR_HUGE_2M, "r");
+	if (!f || fscanf(f, "%lu", &nr_huge) != 1)
+		nr_huge = ULONG_MAX;
+	if (f)
+		fclose(f);
+	f = nr_huge == ULONG_MAX ? NULL : fopen(NR_HUGE_2M, "w");
+	if (f) {
+		fprintf(f, "%lu\n", nr_huge + 1);
+		fclose(f);
+	}
+	memfd = memfd_create("udmabuf-hugetlb", MFD_ALLOW_SEALING |
+			     MFD_HUGETLB);
+	if (memfd < 0 || ftruncate(memfd, TEST_SIZE) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		ksft_test_result_skip("hugetlb udmabuf: no 2M hugetlb memfd: %s\n",
+				      strerror(errno));
+		goto out_pool;
+	}
+	view = mmap(NULL, TEST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    memfd, 0);
+	if (view == MAP_FAILED) {
+		ksft_test_result_skip("hugetlb udmabuf: no free huge page: %s\n",
+				      strerror(errno));
+		goto out_pool;
+	}
+	/* Fault the folio in, so that udmabuf finds it. */
+	view[0] = 0;
+	create.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(buf >= 0, "udmabuf over hugetlb: %s", strerror(errno));
+
+	vm = new_vm(&vcpu);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
+	vcpu_args_set(vcpu, 1, TEST_GVA + first);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	for (i = 0; i < NR_TOUCH; i++)
+		TEST_ASSERT(READ_ONCE(view[(first + i * STRIDE) / 8]) ==
+			    (pattern ^ i), "hugetlb memfd at %#lx: %#lx, the guest wrote %#lx",
+			    (unsigned long)(first + i * STRIDE),
+			    (unsigned long)READ_ONCE(view[(first + i * STRIDE) / 8]),
+			    (unsigned long)(pattern ^ i));
+	kvm_dmabuf_expect_sync(vcpu, 2);
+	ksft_test_result_pass("hugetlb udmabuf, first touch on a tail page\n");
+	kvm_vm_free(vm);
+	munmap(view, TEST_SIZE);
+	close(buf);
+out_pool:
+	if (memfd >= 0)
+		close(memfd);
+	close(dev);
+	f = nr_huge == ULONG_MAX ? NULL : fopen(NR_HUGE_2M, "w");
+	if (f) {
+		fprintf(f, "%lu\n", nr_huge);
+		fclose(f);
+	}
+}
+
+#ifdef __x86_64__
+/*
+ * Shadow paging prefetches the neighbours of a faulting 4K page (the rest
+ * of its group of 8 guest PTEs, when accessed).  On a dma-buf slot that
+ * must not make them emulated MMIO: the guest's writes to them fault in
+ * normally, land in the buffer, and stage 2 maps them.  With TDP the
+ * prefetch never reaches the slot and this passes trivially.
+ */
+#define NR_PREFETCH	8
+
+static void expect_done(struct kvm_vcpu *vcpu);
+
+static void guest_prefetch(uint64_t gva)
+{
+	uint64_t *p = (uint64_t *)gva;
+	int i;
+
+	/* The first access faults, and prefetches the other seven. */
+	GUEST_ASSERT_EQ(READ_ONCE(p[0]), 0);
+	for (i = 1; i < NR_PREFETCH; i++)
+		WRITE_ONCE(p[i * 4096 / 8], pattern ^ i);
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+static void test_prefetch(void)
+{
+	uint64_t *pool = map_pool(), pfn, size;
+	char attr[32], perm[8];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t *pte;
+	int buf, i;
+
+	memset(pool, 0, NR_PREFETCH * 4096);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_prefetch);
+	sync_global_to_guest(vm, pattern);
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	for (i = 0; i < NR_PREFETCH; i++) {
+		virt_pg_map(vm, TEST_GVA + i * 4096, TEST_GPA + i * 4096);
+		pte = vm_get_page_table_entry(vm, TEST_GVA + i * 4096);
+		*pte |= PTE_ACCESSED_MASK | PTE_DIRTY_MASK;
+	}
+	vcpu_args_set(vcpu, 1, TEST_GVA);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	for (i = 1; i < NR_PREFETCH; i++) {
+		TEST_ASSERT(READ_ONCE(pool[i * 4096 / 8]) == (pattern ^ i),
+			    "page %d holds %#lx, the guest wrote %#lx", i,
+			    (unsigned long)READ_ONCE(pool[i * 4096 / 8]),
+			    (unsigned long)(pattern ^ i));
+		TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / 4096 + i, &pfn,
+						 &size, attr, perm),
+			    "page %d written by the guest but not mapped", i);
+	}
+	expect_done(vcpu);
+	ksft_test_result_pass("shadow prefetch: neighbours fault in, no MMIO\n");
+	kvm_vm_free(vm);
+	close(buf);
+	munmap(pool, TEST_SIZE);
+}
+
+#define NR_PREFETCH_RESULTS	1
+#else
+static void test_prefetch(void)
+{
+}
+
+#define NR_PREFETCH_RESULTS	0
+#endif
 
 #ifdef __aarch64__
 /*
@@ -940,12 +1161,16 @@ int main(int argc, char *argv[])
 	pattern = (uint64_t)random() << 32 | random();
 
 	ksft_print_header();
-	ksft_set_plan(19 + NR_ACCESS_RESULTS + NR_MTE_RESULTS);
+	ksft_set_plan(21 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
+		      NR_PREFETCH_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();
 	test_kvm_accesses();
 	test_udmabuf();
 	test_block_sizes_and_attributes();
+	test_coaligned_blocks();
+	test_udmabuf_hugetlb();
+	test_prefetch();
 	test_mte();
 	test_vfio();
 	test_exporter_unbind();
