@@ -11,6 +11,11 @@
  * mapping of cacheable memory needs either FEAT_DIC or memory in the
  * linear map, for the I-cache maintenance; otherwise an instruction fetch
  * gets a prefetch abort.
+ *
+ * MTE: a VM with KVM_CAP_ARM_MTE gets no cacheable dma-buf memory.  Device
+ * memory has no allocation tag storage, and KVM would have to sanitise
+ * and track the tags of RAM (PG_mte_tagged) that it reaches without a VMA;
+ * device and Normal-NC mappings carry no tags and are allowed.
  */
 #include <linux/kvm_host.h>
 #include <linux/bitfield.h>
@@ -29,12 +34,13 @@
  * @kvm: the VM
  * @attr: the exporter's attribute
  *
- * Return: false for cacheable memory without FEAT_S2FWB.
+ * Return: false for cacheable memory without FEAT_S2FWB, or in a VM with
+ * MTE enabled.
  */
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
 {
 	return attr != DMA_BUF_MEM_CACHEABLE ||
-	       cpus_have_final_cap(ARM64_HAS_STAGE2_FWB);
+	       (cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) && !kvm_has_mte(kvm));
 }
 
 /* The largest stage-2 block for a contiguous run of 1 << order pages. */
@@ -111,6 +117,15 @@ int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
 					      PAGE_SIZE, write_fault,
 					      exec_fault, false);
 		return kvm_dmabuf_memory_fault(vcpu, ret);
+	}
+
+	/* MTE may have been enabled after the bind checked the attribute. */
+	if (!kvm_arch_dmabuf_attr_supported(kvm, p.attr)) {
+		kvm_prepare_memory_fault_exit(vcpu, gfn << PAGE_SHIFT,
+					      PAGE_SIZE, write_fault,
+					      exec_fault, false);
+		ret = kvm_dmabuf_memory_fault(vcpu, -EINVAL);
+		goto out_release;
 	}
 
 	switch (p.attr) {

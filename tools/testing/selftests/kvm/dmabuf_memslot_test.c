@@ -737,6 +737,82 @@ static void test_prefetch(void)
 
 #ifdef __aarch64__
 /*
+ * What an MTE-enabled VM cannot have: cacheable dma-buf memory (no tag
+ * storage in device memory, no tag handling for RAM that KVM reaches
+ * without a VMA), refused at bind time, and at fault time when MTE was
+ * enabled after the bind.  And what it can: a dma-buf slot while the VMM
+ * has, below the slot's size, a mapping that does not allow MTE; the slot
+ * has no host address, so no VMA of the VMM is the slot's.
+ */
+static void test_mte_refusals(void)
+{
+	const uint64_t low = 0x100000;
+	struct kvm_run *run;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int buf, fd, r;
+	char res[PATH_MAX + 32], bdf[NAME_MAX + 1];
+	void *p;
+
+	buf = create_buf(TEST_SIZE, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_CACHEABLE, 0);
+	vm = vm_create(1);
+	vm_enable_cap(vm, KVM_CAP_ARM_MTE, 0);
+	expect_bind(vm, EINVAL, 0, TEST_SIZE, buf, 0);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("MTE VM, cacheable: bind refused (EINVAL)\n");
+
+	if (kvm_dmabuf_cacheable_refused()) {
+		ksft_test_result_skip("MTE after cacheable bind: refused here (no FWB)\n");
+	} else {
+		vm = vm_create(1);
+		vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA,
+						 TEST_SIZE, buf, 0);
+		vm_enable_cap(vm, KVM_CAP_ARM_MTE, 0);
+		vcpu = vm_vcpu_add(vm, 0, guest_code);
+		sync_global_to_guest(vm, pattern);
+		kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
+		vcpu_args_set(vcpu, 1, TEST_GVA);
+		run = vcpu->run;
+		r = __vcpu_run(vcpu);
+		TEST_ASSERT(r == -1 && errno == EFAULT &&
+			    run->exit_reason == KVM_EXIT_MEMORY_FAULT &&
+			    !run->memory_fault.flags &&
+			    run->memory_fault.gpa == TEST_GPA,
+			    "MTE after cacheable bind: KVM_RUN %d errno %d exit %s flags %#llx gpa %#llx",
+			    r, errno, exit_reason_str(run->exit_reason),
+			    run->memory_fault.flags, run->memory_fault.gpa);
+		kvm_vm_free(vm);
+		ksft_test_result_pass("MTE after cacheable bind: memory fault, no flags\n");
+	}
+	close(buf);
+
+	/* A device mapping of the VMM's at 1M: VM_PFNMAP, no VM_MTE_ALLOWED. */
+	pool_bdf(bdf, sizeof(bdf));
+	snprintf(res, sizeof(res), "/sys/bus/pci/devices/%s/resource2", bdf);
+	fd = open(res, O_RDWR | O_SYNC);
+	TEST_ASSERT(fd >= 0, "open %s", res);
+	p = mmap((void *)low, 0x1000, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 fd, 0);
+	close(fd);
+	if (p != (void *)low) {
+		ksft_test_result_skip("MTE VM, VMM mapping below the slot: %#lx taken\n",
+				      (unsigned long)low);
+		if (p != MAP_FAILED)
+			munmap(p, 0x1000);
+		return;
+	}
+	buf = create_buf(TEST_SIZE, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_DEVICE, 0);
+	vm = vm_create(1);
+	vm_enable_cap(vm, KVM_CAP_ARM_MTE, 0);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	kvm_vm_free(vm);
+	close(buf);
+	munmap(p, 0x1000);
+	ksft_test_result_pass("MTE VM, a VMM mapping without MTE below the slot's size: bound\n");
+}
+
+/*
  * An MTE-enabled VM (KVM_CAP_ARM_MTE, "-M virt,mte=on" under QEMU): memory
  * that the guest cannot map cacheable has no allocation tags to take care
  * of, so device and Normal-NC buffers map as in any VM, and the guest
@@ -755,6 +831,9 @@ static void test_mte(void)
 		for (a = DMA_BUF_PHYS_TEST_ATTR_DEVICE;
 		     a < DMA_BUF_PHYS_TEST_ATTR_CACHEABLE; a++)
 			ksft_test_result_skip("MTE VM, attr %u: no KVM_CAP_ARM_MTE\n",
+					      a);
+		for (a = 0; a < 3; a++)
+			ksft_test_result_skip("MTE VM refusals (%u): no KVM_CAP_ARM_MTE\n",
 					      a);
 		return;
 	}
@@ -782,9 +861,10 @@ static void test_mte(void)
 		kvm_vm_free(vm);
 		close(buf);
 	}
+	test_mte_refusals();
 }
 
-#define NR_MTE_RESULTS	2
+#define NR_MTE_RESULTS	5
 #else
 static void test_mte(void)
 {
