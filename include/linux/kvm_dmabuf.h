@@ -42,6 +42,7 @@ void kvm_dmabuf_unbind_all(struct kvm *kvm);
 int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out);
 int kvm_dmabuf_memory_fault(struct kvm_vcpu *vcpu, int err);
+enum dma_buf_mem_attr kvm_dmabuf_slot_attr(const struct kvm_memory_slot *slot);
 int kvm_dmabuf_read_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			 void *data, int offset, int len);
 int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,

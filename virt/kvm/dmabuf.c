@@ -584,6 +584,33 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 	return 0;
 }
 
+/**
+ * kvm_dmabuf_slot_attr - the memory attribute a dma-buf slot is mapped with
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ *
+ * For the architecture's SPTE, after kvm_dmabuf_get_pfn() returned the
+ * attribute to the fault: the same one, unless a revoke has moved
+ * mmu_invalidate_seq since, in which case the SPTE is not installed.
+ *
+ * Context: any; lockless.
+ *
+ * Return: the exporter's attribute; DMA_BUF_MEM_DEVICE, the strictest,
+ * while the buffer is revoked.
+ */
+enum dma_buf_mem_attr kvm_dmabuf_slot_attr(const struct kvm_memory_slot *slot)
+{
+	struct kvm_dmabuf *kd = slot->dmabuf;
+	enum dma_buf_mem_attr attr = DMA_BUF_MEM_DEVICE;
+	struct kvm_dmabuf_snap *snap;
+
+	rcu_read_lock();
+	snap = kd ? rcu_dereference(kd->snap) : NULL;
+	if (snap)
+		attr = snap->attr;
+	rcu_read_unlock();
+	return attr;
+}
+
 /*
  * Copy to @rd, or from @wr when @rd is NULL, at @pa.  dma_resv held.
  * Memory in the kernel's linear map (udmabuf's RAM) is reached through

@@ -7,6 +7,10 @@
 #include <linux/kvm_host.h>
 #include <linux/kvm_dmabuf.h>
 #include <linux/seq_file.h>
+#include <kunit/visibility.h>
+
+#include <asm/mtrr.h>
+#include <asm/vmx.h>
 
 #include "mmu.h"
 #include "mmu_internal.h"
@@ -63,6 +67,65 @@ int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
 {
 	return true;
+}
+
+/**
+ * kvm_dmabuf_ept_memtype - the EPT memory type of a dma-buf slot's page
+ * @attr: the exporter's attribute
+ * @ram: the page is system RAM
+ * @ram_mt: what KVM's rule for RAM gives the page (the vendor's
+ *	get_mt_mask() for a non-MMIO pfn)
+ *
+ * System RAM keeps KVM's rule for RAM, whatever the attribute: the host's
+ * linear map aliases it write-back, and x86 forbids conflicting types for
+ * one page.  Other memory follows the exporter: device memory is UC with
+ * IPAT, so that no guest PAT entry can make it WC; memory that tolerates
+ * any uncached type is UC with the guest's PAT honoured, so that the guest
+ * may choose WC; cacheable memory is WB, the guest's PAT honoured as for
+ * RAM.  An attribute this code does not know gets the strictest type.
+ *
+ * Return: the EPT memory type and IPAT bits of the SPTE.
+ */
+u8 kvm_dmabuf_ept_memtype(enum dma_buf_mem_attr attr, bool ram, u8 ram_mt)
+{
+	if (ram)
+		return ram_mt;
+	switch (attr) {
+	case DMA_BUF_MEM_UNCACHED_ANY:
+		return MTRR_TYPE_UNCACHABLE << VMX_EPT_MT_EPTE_SHIFT;
+	case DMA_BUF_MEM_CACHEABLE:
+		return MTRR_TYPE_WRBACK << VMX_EPT_MT_EPTE_SHIFT;
+	case DMA_BUF_MEM_DEVICE:
+	default:
+		return (MTRR_TYPE_UNCACHABLE << VMX_EPT_MT_EPTE_SHIFT) |
+		       VMX_EPT_IPAT_BIT;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(kvm_dmabuf_ept_memtype);
+
+/**
+ * kvm_mmu_dmabuf_mt_mask - the memory type bits of an SPTE for a dma-buf slot
+ * @vcpu: the vCPU that installs the SPTE
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gfn: the gfn being mapped
+ * @is_mmio: the pfn being mapped is not system RAM (kvm_is_mmio_pfn())
+ *
+ * make_spte() calls this in place of the vendor's get_mt_mask() when the
+ * MMU has memory type bits (EPT).  The attribute is the one the fault
+ * used: a revoke that could change it bumps mmu_invalidate_seq first, so
+ * a fault that got this far saw the current one.
+ *
+ * Context: mmu_lock held.
+ *
+ * Return: the EPT memory type and IPAT bits, from kvm_dmabuf_ept_memtype().
+ */
+u8 kvm_mmu_dmabuf_mt_mask(struct kvm_vcpu *vcpu,
+			  const struct kvm_memory_slot *slot, gfn_t gfn,
+			  bool is_mmio)
+{
+	return kvm_dmabuf_ept_memtype(kvm_dmabuf_slot_attr(slot), !is_mmio,
+				      is_mmio ? 0 :
+				      kvm_x86_call(get_mt_mask)(vcpu, gfn, false));
 }
 
 static void dump_leaf(struct seq_file *m, gfn_t gfn, int level, u64 spte,

@@ -7,9 +7,16 @@ struct kvm_vcpu;
 struct kvm_page_fault;
 struct kvm_memory_slot;
 
+#include <linux/dma-buf-phys.h>
+#include <linux/kvm_types.h>
+
 #ifdef CONFIG_KVM_DMABUF
 int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 			       struct kvm_page_fault *fault);
+u8 kvm_dmabuf_ept_memtype(enum dma_buf_mem_attr attr, bool ram, u8 ram_mt);
+u8 kvm_mmu_dmabuf_mt_mask(struct kvm_vcpu *vcpu,
+			  const struct kvm_memory_slot *slot, gfn_t gfn,
+			  bool is_mmio);
 /* In mmu.c, which owns the rmaps. */
 u64 kvm_mmu_rmap_leaf(struct kvm *kvm, const struct kvm_memory_slot *slot,
 		      gfn_t gfn, int level, bool *writable);
@@ -18,6 +25,13 @@ static inline int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 					     struct kvm_page_fault *fault)
 {
 	return -EFAULT;
+}
+
+static inline u8 kvm_mmu_dmabuf_mt_mask(struct kvm_vcpu *vcpu,
+					const struct kvm_memory_slot *slot,
+					gfn_t gfn, bool is_mmio)
+{
+	return 0;
 }
 #endif
 
