@@ -63,54 +63,15 @@ static void buf_revoke(int buf, uint32_t revoked)
 		    "revoke %u: %s", revoked, strerror(errno));
 }
 
-/* The PCI address of a device bound to driver @drv, if there is one. */
-static bool bound_device(const char *drv, char *bdf, size_t size)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	bdf[0] = 0;
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s", drv);
-	d = opendir(path);
-	while (d && (de = readdir(d)))
-		if (strchr(de->d_name, ':'))
-			snprintf(bdf, size, "%s", de->d_name);
-	if (d)
-		closedir(d);
-	return bdf[0];
-}
-
 static void pool_bdf(char *bdf, size_t size)
 {
-	TEST_ASSERT(bound_device(DMA_BUF_PHYS_TEST_DRIVER, bdf, size),
+	TEST_ASSERT(phys_bound_device(DMA_BUF_PHYS_TEST_DRIVER, bdf, size),
 		    "no device bound to %s", DMA_BUF_PHYS_TEST_DRIVER);
 }
 
-/* The pool BAR, mapped through sysfs, to look at what the guest wrote. */
 static uint64_t *map_pool(void)
 {
-	char bdf[NAME_MAX + 1], path[PATH_MAX];
-	void *p;
-	int fd, bar;
-
-	pool_bdf(bdf, sizeof(bdf));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
-	/* Our guests' pool is an ivshmem, whose memory is BAR 2. */
-	for (bar = 2; bar >= 0; bar -= 2) {
-		char res[PATH_MAX + 16];
-
-		snprintf(res, sizeof(res), "%s/resource%d", path, bar);
-		fd = open(res, O_RDWR | O_SYNC);
-		if (fd >= 0)
-			break;
-	}
-	TEST_ASSERT(fd >= 0, "cannot open the pool's BAR in %s", path);
-	p = mmap(NULL, TEST_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	TEST_ASSERT(p != MAP_FAILED, "mmap of the pool BAR: %s",
-		    strerror(errno));
-	close(fd);
-	return p;
+	return phys_map_pool(TEST_SIZE);
 }
 
 static void guest_code(uint64_t gva)
@@ -349,7 +310,7 @@ static void test_vfio(void)
 	ssize_t n;
 	int i;
 
-	if (!bound_device("vfio-pci", bdf, sizeof(bdf))) {
+	if (!phys_bound_device("vfio-pci", bdf, sizeof(bdf))) {
 		ksft_test_result_skip("no device bound to vfio-pci\n");
 		return;
 	}

@@ -6,10 +6,13 @@
 #ifndef PHYS_UTIL_H
 #define PHYS_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -136,6 +139,58 @@ static inline int phys_attachments(int dmabuf)
  * A udmabuf over a new memfd of @size bytes, sealed against shrinking as
  * udmabuf wants: returns the dma-buf fd and sets *memfd, or returns -errno.
  */
+/* The PCI address of a device bound to driver @drv, if there is one. */
+static inline bool phys_bound_device(const char *drv, char *bdf, size_t size)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	bdf[0] = 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s", drv);
+	d = opendir(path);
+	while (d && (de = readdir(d)))
+		if (strchr(de->d_name, ':'))
+			snprintf(bdf, size, "%s", de->d_name);
+	if (d)
+		closedir(d);
+	return bdf[0];
+}
+
+/*
+ * The first @size bytes of the test exporter's pool, mapped through sysfs
+ * (our guests' pool is an ivshmem, whose memory is BAR 2), to look at what
+ * a guest wrote from outside the VM.  Exits the test on failure.
+ */
+static inline uint64_t *phys_map_pool(uint64_t size)
+{
+	char bdf[NAME_MAX + 1], res[PATH_MAX];
+	void *p;
+	int fd = -1, bar;
+
+	if (!phys_bound_device(DMA_BUF_PHYS_TEST_DRIVER, bdf, sizeof(bdf))) {
+		fprintf(stderr, "no device bound to %s\n", DMA_BUF_PHYS_TEST_DRIVER);
+		exit(1);
+	}
+	for (bar = 2; bar >= 0 && fd < 0; bar -= 2) {
+		snprintf(res, sizeof(res), "/sys/bus/pci/devices/%s/resource%d",
+			 bdf, bar);
+		fd = open(res, O_RDWR | O_SYNC);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "cannot open the BAR of %s: %s\n", bdf,
+			strerror(errno));
+		exit(1);
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "mmap of the pool BAR: %s\n", strerror(errno));
+		exit(1);
+	}
+	return p;
+}
+
 static inline int phys_udmabuf(int udev, uint64_t size, int *memfd)
 {
 	struct udmabuf_create create = { .size = size };
