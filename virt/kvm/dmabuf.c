@@ -76,14 +76,12 @@ struct kvm_dmabuf_range {
  * struct kvm_dmabuf_snap - what a fault needs of the exporter's mapping
  * @rcu: freed after a grace period
  * @attr: the memory attribute of every range
- * @mappable: whether the architecture can map @attr for this VM
  * @nr_ranges: number of ranges
  * @ranges: the ranges, in buffer order
  */
 struct kvm_dmabuf_snap {
 	struct rcu_head rcu;
 	enum dma_buf_mem_attr attr;
-	bool mappable;
 	unsigned int nr_ranges;
 	struct kvm_dmabuf_range ranges[] __counted_by(nr_ranges);
 };
@@ -142,7 +140,6 @@ static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 	if (WARN_ON_ONCE(sum != kd->dmabuf->size))
 		goto err_free;
 	snap->attr = phys->attr;
-	snap->mappable = kvm_arch_dmabuf_attr_supported(kd->kvm, phys->attr);
 
 	kd->phys = phys;
 	rcu_assign_pointer(kd->snap, snap);
@@ -356,7 +353,7 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 	} else if (!ret) {
 		snap = rcu_dereference_protected(kd->snap,
 						 dma_resv_held(dmabuf->resv));
-		if (!snap->mappable)
+		if (!kvm_arch_dmabuf_attr_supported(kvm, snap->attr))
 			ret = -EINVAL;
 	}
 	if (ret)
@@ -476,7 +473,11 @@ static int kvm_dmabuf_lookup(struct kvm_dmabuf *kd,
 	unsigned int i;
 	int order;
 
-	if (!snap->mappable)
+	/*
+	 * Asked at every fault, not once per mapping: the answer can change
+	 * after the bind (arm64 MTE is enabled on a VM that has slots).
+	 */
+	if (!kvm_arch_dmabuf_attr_supported(kd->kvm, snap->attr))
 		return -EINVAL;
 	if (kvm_dmabuf_poisoned(kd, off, off + PAGE_SIZE))
 		return -EHWPOISON;

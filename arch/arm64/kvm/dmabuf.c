@@ -119,15 +119,6 @@ int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
 		return kvm_dmabuf_memory_fault(vcpu, ret);
 	}
 
-	/* MTE may have been enabled after the bind checked the attribute. */
-	if (!kvm_arch_dmabuf_attr_supported(kvm, p.attr)) {
-		kvm_prepare_memory_fault_exit(vcpu, gfn << PAGE_SHIFT,
-					      PAGE_SIZE, write_fault,
-					      exec_fault, false);
-		ret = kvm_dmabuf_memory_fault(vcpu, -EINVAL);
-		goto out_release;
-	}
-
 	switch (p.attr) {
 	case DMA_BUF_MEM_DEVICE:
 		prot |= KVM_PGTABLE_PROT_DEVICE;
