@@ -63,6 +63,28 @@ int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 	return RET_PF_CONTINUE;
 }
 
+/**
+ * kvm_mmu_dmabuf_table_fault - refuse a guest page table in a dma-buf slot
+ * @vcpu: the vCPU whose fault needs the table
+ * @table_gpa: the gpa of the table's page, in a slot bound with
+ *	KVM_MEM_DMABUF (for a nested guest, in its hypervisor's memory)
+ *
+ * With shadow paging (and for the shadowed NPT/EPT tables of a nested
+ * guest) KVM reads and updates guest page tables through the host's
+ * mapping of guest memory, which a dma-buf slot does not have.  Rather than
+ * inject a page fault the guest did not cause, the fault ends KVM_RUN with
+ * a KVM_EXIT_MEMORY_FAULT for the table's page and no flags, as
+ * Documentation/virt/kvm/api.rst says.
+ *
+ * Return: -EFAULT, with the exit prepared.
+ */
+int kvm_mmu_dmabuf_table_fault(struct kvm_vcpu *vcpu, gpa_t table_gpa)
+{
+	kvm_prepare_memory_fault_exit(vcpu, table_gpa & PAGE_MASK, PAGE_SIZE,
+				      false, false, false);
+	return -EFAULT;
+}
+
 /* On x86 the guest gets every attribute; see Documentation/virt/kvm/api.rst. */
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
 {

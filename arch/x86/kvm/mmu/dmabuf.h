@@ -13,6 +13,7 @@ struct kvm_memory_slot;
 #ifdef CONFIG_KVM_DMABUF
 int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 			       struct kvm_page_fault *fault);
+int kvm_mmu_dmabuf_table_fault(struct kvm_vcpu *vcpu, gpa_t table_gpa);
 u8 kvm_dmabuf_ept_memtype(enum dma_buf_mem_attr attr, bool ram, u8 ram_mt);
 u8 kvm_mmu_dmabuf_mt_mask(struct kvm_vcpu *vcpu,
 			  const struct kvm_memory_slot *slot, gfn_t gfn,
@@ -23,6 +24,12 @@ u64 kvm_mmu_rmap_leaf(struct kvm *kvm, const struct kvm_memory_slot *slot,
 #else
 static inline int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 					     struct kvm_page_fault *fault)
+{
+	return -EFAULT;
+}
+
+static inline int kvm_mmu_dmabuf_table_fault(struct kvm_vcpu *vcpu,
+					     gpa_t table_gpa)
 {
 	return -EFAULT;
 }

@@ -687,9 +687,137 @@ static void test_prefetch(void)
 	munmap(pool, TEST_SIZE);
 }
 
-#define NR_PREFETCH_RESULTS	1
+/* A guest virtual page whose last-level table is in the slot. */
+#define TABLE_GVA	0x900000000ULL
+#define TABLE_PAGE	1
+#define DATA_PAGE	2
+
+static void guest_read_sync(uint64_t gva)
+{
+	GUEST_SYNC(READ_ONCE(*(uint64_t *)gva));
+}
+
+/*
+ * A guest page table in a dma-buf slot.  With TDP the guest's walk goes
+ * through stage 2 like any access, and works.  Shadow paging reads guest
+ * tables through the host's mapping of guest memory, which the slot does
+ * not have: the fault ends KVM_RUN with a memory fault exit for the
+ * table's page and no flags, instead of a page fault injected into the
+ * guest (review K7).
+ */
+static void test_table_in_slot(void)
+{
+	uint64_t *pool = map_pool(), *pde;
+	const uint64_t magic = 0x7ab1e0fd0b0f;
+	struct kvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct kvm_vm *vm;
+	int buf, level = PG_LEVEL_2M, r;
+
+	memset(pool, 0, 4 * 4096);
+	pool[DATA_PAGE * 4096 / 8] = magic;
+	/* PTE for TABLE_GVA in the slot's page TABLE_PAGE: present, writable. */
+	pool[TABLE_PAGE * 4096 / 8 + ((TABLE_GVA >> 12) & 511)] =
+		(TEST_GPA + DATA_PAGE * 4096) | PTE_PRESENT_MASK | PTE_WRITABLE_MASK;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_read_sync);
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	/* Tables in guest RAM down to the PDE, which then points at the slot. */
+	virt_pg_map(vm, TABLE_GVA, TEST_GPA + DATA_PAGE * 4096);
+	pde = __vm_get_page_table_entry(vm, TABLE_GVA, &level);
+	*pde = (*pde & ~PHYSICAL_PAGE_MASK) | (TEST_GPA + TABLE_PAGE * 4096);
+	vcpu_args_set(vcpu, 1, TABLE_GVA);
+
+	if (kvm_is_tdp_enabled()) {
+		kvm_dmabuf_expect_sync(vcpu, magic);
+		ksft_test_result_pass("page table in the slot: walked (TDP)\n");
+	} else {
+		run = vcpu->run;
+		r = __vcpu_run(vcpu);
+		TEST_ASSERT(r == -1 && errno == EFAULT &&
+			    run->exit_reason == KVM_EXIT_MEMORY_FAULT &&
+			    run->memory_fault.gpa == TEST_GPA + TABLE_PAGE * 4096 &&
+			    run->memory_fault.size == 4096 &&
+			    !run->memory_fault.flags,
+			    "table in the slot: KVM_RUN %d errno %d exit %s gpa %#llx flags %#llx, wanted a memory fault at %#llx",
+			    r, errno, exit_reason_str(run->exit_reason),
+			    run->memory_fault.gpa, run->memory_fault.flags,
+			    TEST_GPA + TABLE_PAGE * 4096);
+		ksft_test_result_pass("page table in the slot: memory fault exit (shadow)\n");
+	}
+	kvm_vm_free(vm);
+	close(buf);
+	munmap(pool, TEST_SIZE);
+}
+
+#define FEP_PARAM	"/sys/module/kvm/parameters/force_emulation_prefix"
+
+static void guest_emulated_cmpxchg(uint64_t gva)
+{
+	uint64_t old = 0, new = 1;
+
+	asm volatile(KVM_FEP "lock cmpxchgq %[new], %[ptr]"
+		     : [ptr] "+m" (*(uint64_t *)gva), "+a" (old)
+		     : [new] "r" (new) : "memory");
+	GUEST_SYNC(old);
+}
+
+/*
+ * An emulated LOCK CMPXCHG on a dma-buf slot: KVM has no host address to
+ * make it atomic through, and refuses it as it refuses any instruction it
+ * cannot emulate, rather than do a plain write (review K7).  Forced with
+ * the emulation prefix, which the test turns on for itself.
+ */
+static void test_emulated_cmpxchg(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct kvm_vm *vm;
+	int buf, was;
+	FILE *f;
+
+	was = get_kvm_param_integer("force_emulation_prefix");
+	f = fopen(FEP_PARAM, "w");
+	if (!f || fprintf(f, "1\n") < 0 || fclose(f)) {
+		ksft_test_result_skip("emulated LOCK CMPXCHG: cannot set %s\n",
+				      FEP_PARAM);
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_emulated_cmpxchg);
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
+					 buf, 0);
+	kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
+	vcpu_args_set(vcpu, 1, TEST_GVA);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	TEST_ASSERT(run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+		    run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION,
+		    "emulated LOCK CMPXCHG on the slot: exit %s, wanted an emulation failure",
+		    exit_reason_str(run->exit_reason));
+	kvm_vm_free(vm);
+	close(buf);
+	f = fopen(FEP_PARAM, "w");
+	if (f) {
+		fprintf(f, "%d\n", was);
+		fclose(f);
+	}
+	ksft_test_result_pass("emulated LOCK CMPXCHG: emulation failure, no plain write\n");
+}
+
+#define NR_PREFETCH_RESULTS	3
 #else
 static void test_prefetch(void)
+{
+}
+
+static void test_table_in_slot(void)
+{
+}
+
+static void test_emulated_cmpxchg(void)
 {
 }
 
@@ -1212,6 +1340,8 @@ int main(int argc, char *argv[])
 	test_coaligned_blocks();
 	test_udmabuf_hugetlb();
 	test_prefetch();
+	test_table_in_slot();
+	test_emulated_cmpxchg();
 	test_mte();
 	test_vfio();
 	test_exporter_unbind();

@@ -402,9 +402,10 @@ int main(int argc, char *argv[])
 
 	printf("# %s slots, %lu operations in %ld s: ", backing, nr_ops,
 	       (long)(t1.tv_sec - t0.tv_sec));
-	printf("%lu revoke+check+restore, %lu poison reports, %lu slot delete+bind, %lu VM re-create%s\n",
-	       revokes, poisons, deletes, recreates,
-	       probe_vm ? ", fd close, device unbind" : "");
+	printf("%lu revoke+check+restore, %lu poison reports, ", revokes,
+	       poisons);
+	printf("%lu slot delete+bind, %lu VM re-create%s\n", deletes,
+	       recreates, probe_vm ? ", fd close, device unbind" : "");
 	printf("# guests: %lu ucalls; exits: %lu revoked memory faults, %lu MMIO, slot deleted\n",
 	       syncs, (unsigned long)atomic_load(&nr_revoked_exits),
 	       (unsigned long)atomic_load(&nr_mmio_exits));
