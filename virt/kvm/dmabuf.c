@@ -38,6 +38,11 @@
  *    like) take dma_resv inside kvm->srcu and vcpu->mutex, which
  *    move_notify never waits for, so that a revoke waits for a copy in
  *    flight.
+ *
+ * The dmabuf_fault_locked parameter makes every fault take dma_resv and
+ * look up under it, as faults did before they were lockless: it exists
+ * for the fault-rate comparison of dmabuf_fault_rate_test, which sets it
+ * between passes in one boot, and changes nothing else.
  */
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
@@ -58,6 +63,11 @@
 #include "kvm_mm.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
+
+static bool dmabuf_fault_locked;
+module_param(dmabuf_fault_locked, bool, 0644);
+MODULE_PARM_DESC(dmabuf_fault_locked,
+		 "For benchmarks: dma-buf slot faults take the buffer's lock");
 
 /* The largest block any architecture maps, in pages. */
 #define KVM_DMABUF_MAX_BLOCK_PAGES	(PUD_SIZE >> PAGE_SHIFT)
@@ -537,7 +547,7 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out)
 {
 	struct kvm_dmabuf *kd = slot->dmabuf;
-	struct kvm_dmabuf_snap *snap;
+	struct kvm_dmabuf_snap *snap = NULL;
 	struct page *page;
 	int ret;
 	u64 off;
@@ -546,11 +556,14 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		return -EFAULT;
 	off = kd->offset + ((u64)(gfn - slot->base_gfn) << PAGE_SHIFT);
 
-	rcu_read_lock();
-	snap = rcu_dereference(kd->snap);
-	if (likely(snap))
-		ret = kvm_dmabuf_lookup(kd, snap, gfn, off, max_order, out);
-	rcu_read_unlock();
+	if (likely(!READ_ONCE(dmabuf_fault_locked))) {
+		rcu_read_lock();
+		snap = rcu_dereference(kd->snap);
+		if (likely(snap))
+			ret = kvm_dmabuf_lookup(kd, snap, gfn, off, max_order,
+						out);
+		rcu_read_unlock();
+	}
 	if (unlikely(!snap)) {
 		/* Revoked, or not mapped since: map it again. */
 		ret = dma_resv_lock_interruptible(kd->dmabuf->resv, NULL);
