@@ -62,6 +62,8 @@ struct phys_test_buf {
 	bool revoked;
 	/* The pool's device went away: revoked for good.  Under dma_resv. */
 	bool gone;
+	/* DMA_BUF_PHYS_TEST_F_POISON_AT_MAP; never changes. */
+	bool poison_at_map;
 	/* What map_phys lends copies of; never changes. */
 	struct dma_buf_phys *phys;
 };
@@ -91,7 +93,11 @@ static struct dma_buf_phys *phys_test_map_phys(struct dma_buf_attachment *a)
 	if (buf->revoked || buf->gone)
 		return ERR_PTR(-ENODEV);
 	phys = dma_buf_phys_dup(buf->phys);
-	return phys ?: ERR_PTR(-ENOMEM);
+	if (!phys)
+		return ERR_PTR(-ENOMEM);
+	if (buf->poison_at_map)
+		dma_buf_poison_notify(a->dmabuf, PAGE_SIZE, PAGE_SIZE);
+	return phys;
 }
 
 static void phys_test_release(struct dma_buf *dmabuf)
@@ -136,7 +142,8 @@ static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 		return -EFAULT;
 	if (arg.attr >= DMA_BUF_MEM_NR ||
 	    arg.flags & ~(DMA_BUF_PHYS_TEST_F_NO_PHYS |
-			  DMA_BUF_PHYS_TEST_F_RDONLY) ||
+			  DMA_BUF_PHYS_TEST_F_RDONLY |
+			  DMA_BUF_PHYS_TEST_F_POISON_AT_MAP) ||
 	    !arg.nr_chunks || arg.nr_chunks > PHYS_TEST_MAX_CHUNKS)
 		return -EINVAL;
 
@@ -174,6 +181,10 @@ static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 		if (ret)
 			goto err_unlock;
 	}
+	ret = -EINVAL;
+	buf->poison_at_map = arg.flags & DMA_BUF_PHYS_TEST_F_POISON_AT_MAP;
+	if (buf->poison_at_map && size <= PAGE_SIZE)
+		goto err_unlock;
 
 	exp_info.ops = arg.flags & DMA_BUF_PHYS_TEST_F_NO_PHYS ?
 		       &phys_test_nophys_ops : &phys_test_ops;

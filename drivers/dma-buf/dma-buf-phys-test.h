@@ -44,6 +44,12 @@ struct dma_buf_phys_test_chunk {
 #define DMA_BUF_PHYS_TEST_F_NO_PHYS	_BITUL(0)
 /* Export read-only (O_RDONLY) instead of O_RDWR. */
 #define DMA_BUF_PHYS_TEST_F_RDONLY	_BITUL(1)
+/*
+ * At every map, before the ranges are returned, report the buffer's second
+ * page poisoned to every importer: poison that arrives while an importer
+ * is still binding.  The buffer must be larger than a page.
+ */
+#define DMA_BUF_PHYS_TEST_F_POISON_AT_MAP _BITUL(2)
 
 /**
  * struct dma_buf_phys_test_create - export a test buffer

@@ -240,6 +240,36 @@ static void test_every_binding(void)
 	ksft_test_result_pass("slot deleted and VMs destroyed after poison: detached\n");
 }
 
+/*
+ * Poison reported while the slot is being bound, between the attach and
+ * the slot's architecture data (review K4): the exporter reports the
+ * buffer's second page at the map KVM makes to learn the attribute.  KVM
+ * must keep it, without touching the x86 rmaps, which do not exist yet.
+ */
+static void test_poison_while_binding(void)
+{
+	struct dma_buf_phys_test_chunk c = { .offset = 5 * TEST_SIZE,
+					     .len = TEST_SIZE };
+	struct kvm_vcpu *vcpu, *vcpu2;
+	struct kvm_vm *vm;
+	int buf;
+
+	buf = phys_create(phys_dev, &c, 1, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY,
+			  DMA_BUF_PHYS_TEST_F_POISON_AT_MAP);
+	TEST_ASSERT(buf >= 0, "creating a buffer poisoned at map: %s",
+		    strerror(-buf));
+	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vcpu_args_set(vcpu, 1, TEST_GPA);
+	vcpu2 = vm_vcpu_add(vm, 1, guest_read);
+	vcpu_args_set(vcpu2, 1, TEST_GPA + PAGE);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	expect_poison_exit(vcpu2, TEST_GPA + PAGE);
+	kvm_vm_free(vm);
+	close(buf);
+	ksft_test_result_pass("poison reported during the bind: kept, EHWPOISON at %#llx\n",
+			      TEST_GPA + PAGE);
+}
+
 static void expect_guest_poison(int buf, uint64_t page, void (*inject)(void *),
 				void *arg)
 {
@@ -354,10 +384,11 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
 
 	ksft_print_header();
-	ksft_set_plan(7);
+	ksft_set_plan(8);
 	test_page_in_block();
 	test_poison_while_revoked();
 	test_every_binding();
+	test_poison_while_binding();
 	test_memory_failure_mmio();
 	test_memory_failure_udmabuf();
 	ksft_finished();
