@@ -304,7 +304,8 @@ static const struct dma_buf_attach_ops kvm_dmabuf_attach_ops = {
  *
  * Return: 0; -EBADF for a bad @fd, -EINVAL for an fd that is not a
  * dma-buf, a misaligned @offset or a slot that does not fit in the buffer;
- * -EACCES for a buffer opened read-only and a writable slot; -EOPNOTSUPP
+ * -EACCES for a buffer not opened for reading, or opened read-only and a
+ * writable slot; -EOPNOTSUPP
  * for an exporter without the physical importer interface; -EINVAL for
  * memory whose attribute the architecture cannot map safely (cacheable
  * without FEAT_S2FWB on arm64); -ENODEV for a buffer revoked for good.
@@ -330,8 +331,9 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 	    end > dmabuf->size)
 		goto err_put;
 	ret = -EACCES;
-	if (!(slot->flags & KVM_MEM_READONLY) &&
-	    !(dmabuf->file->f_mode & FMODE_WRITE))
+	if (!(dmabuf->file->f_mode & FMODE_READ) ||
+	    (!(slot->flags & KVM_MEM_READONLY) &&
+	     !(dmabuf->file->f_mode & FMODE_WRITE)))
 		goto err_put;
 
 	ret = -ENOMEM;

@@ -158,9 +158,12 @@ EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_fill_phys);
  * @phys: the list to fill
  *
  * A memory BAR, which takes any uncached memory type: the meaning of the
- * VM_ALLOW_ANY_UNCACHED flag that vfio-pci sets on its BAR mmaps.
+ * VM_ALLOW_ANY_UNCACHED flag that vfio-pci sets on its BAR mmaps.  Only a
+ * BAR that userspace may mmap is exported: the buffer gives an importer
+ * what the mmap would give a process.
  *
- * Return: 0, or -EINVAL for an I/O port BAR or a range outside the BAR.
+ * Return: 0, or -EINVAL for a BAR that vfio-pci does not let userspace
+ * mmap (an I/O port BAR) or a range outside the BAR.
  */
 int vfio_pci_core_get_dmabuf_phys(struct vfio_pci_core_device *vdev,
 				  u32 region_index,
@@ -169,7 +172,7 @@ int vfio_pci_core_get_dmabuf_phys(struct vfio_pci_core_device *vdev,
 {
 	struct pci_dev *pdev = vdev->pdev;
 
-	if (!(pci_resource_flags(pdev, region_index) & IORESOURCE_MEM))
+	if (!vdev->bar_mmap_supported[region_index])
 		return -EINVAL;
 	return vfio_pci_dma_buf_fill_phys(phys,
 					  pci_resource_start(pdev, region_index),
@@ -291,6 +294,9 @@ int vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
 	u32 i;
 	int ret;
 
+	/* Before the flags: a probe of a driver that cannot export fails. */
+	if (!vdev->pci_ops || !vdev->pci_ops->get_dmabuf_phys)
+		return -EOPNOTSUPP;
 	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
 				 sizeof(get));
 	if (ret != 1)
@@ -299,15 +305,11 @@ int vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
 	if (copy_from_user(&get, arg, sizeof(get)))
 		return -EFAULT;
 	if (!get.nr_ranges || get.flags ||
-	    get.open_flags & ~(O_ACCMODE | O_CLOEXEC) ||
-	    (get.open_flags & O_ACCMODE) == O_ACCMODE ||
 	    argsz < struct_size(&get, dma_ranges, get.nr_ranges))
 		return -EINVAL;
 	/* The region index is the BAR number, as everywhere in vfio-pci. */
 	if (get.region_index >= VFIO_PCI_ROM_REGION_INDEX)
 		return -ENODEV;
-	if (!vdev->pci_ops || !vdev->pci_ops->get_dmabuf_phys)
-		return -EOPNOTSUPP;
 
 	ranges = memdup_array_user(&arg->dma_ranges, get.nr_ranges,
 				   sizeof(*ranges));
@@ -348,7 +350,8 @@ int vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
 
 	exp_info.ops = &vfio_pci_dma_buf_ops;
 	exp_info.size = length;
-	exp_info.flags = get.open_flags & O_ACCMODE;
+	/* As open(2)'s flags, unchecked: importers check the access mode. */
+	exp_info.flags = get.open_flags;
 	exp_info.priv = priv;
 	priv->dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(priv->dmabuf)) {
@@ -365,7 +368,7 @@ int vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
 	up_write(&vdev->memory_lock);
 	kfree(ranges);
 
-	ret = dma_buf_fd(priv->dmabuf, get.open_flags & O_CLOEXEC);
+	ret = dma_buf_fd(priv->dmabuf, get.open_flags);
 	if (ret < 0)
 		dma_buf_put(priv->dmabuf);
 	return ret;
