@@ -246,18 +246,38 @@ static struct kvm_vm *run_guest_on(int buf, uint64_t *view,
 /* udmabuf: memfd pages, cacheable; the guest's writes seen in the memfd. */
 static void test_udmabuf(void)
 {
+	struct udmabuf_create create = { .size = TEST_SIZE };
+	char path[PATH_MAX];
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	int dev, memfd, buf;
+	int dev, memfd, buf, robuf;
 	uint64_t *view;
 
 	dev = open("/dev/udmabuf", O_RDWR);
 	if (dev < 0) {
 		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
 		return;
 	}
 	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
 	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
+
+	/* The memfd reopened read-only: the buffer is read-only too. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	create.memfd = open(path, O_RDONLY);
+	TEST_ASSERT(create.memfd >= 0, "reopening the memfd read-only");
+	robuf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(robuf >= 0, "udmabuf of a read-only memfd: %s",
+		    strerror(errno));
+	TEST_ASSERT((fcntl(robuf, F_GETFL) & O_ACCMODE) == O_RDONLY,
+		    "udmabuf of a read-only memfd exported with flags %#x",
+		    fcntl(robuf, F_GETFL));
+	vm = vm_create_barebones();
+	expect_bind(vm, EACCES, 0, TEST_SIZE, robuf, 0);
+	kvm_vm_free(vm);
+	close(robuf);
+	close(create.memfd);
+	ksft_test_result_pass("udmabuf of a read-only memfd: O_RDONLY, writable slot EACCES\n");
 	view = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
 	TEST_ASSERT(view != MAP_FAILED, "mmap memfd");
 
@@ -1344,7 +1364,7 @@ int main(int argc, char *argv[])
 	pattern = (uint64_t)random() << 32 | random();
 
 	ksft_print_header();
-	ksft_set_plan(22 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
+	ksft_set_plan(23 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
 		      NR_PREFETCH_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();
