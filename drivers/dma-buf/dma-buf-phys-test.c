@@ -76,7 +76,7 @@ static int phys_test_attach(struct dma_buf *dmabuf,
 	struct phys_test_buf *buf = dmabuf->priv;
 	bool gone;
 
-	if (!attach->phys)
+	if (!attach->phys || !dma_buf_attach_revocable(attach))
 		return -EOPNOTSUPP;
 	dma_resv_lock(dmabuf->resv, NULL);
 	gone = buf->gone;
@@ -258,7 +258,7 @@ static int phys_test_revoke(struct dma_buf_phys_test_revoke __user *uarg)
 		ret = -ENODEV;
 	} else {
 		buf->revoked = arg.revoked;
-		dma_buf_move_notify(dmabuf);
+		dma_buf_invalidate_mappings(dmabuf);
 	}
 	dma_resv_unlock(dmabuf->resv);
 	dma_buf_put(dmabuf);
@@ -300,18 +300,19 @@ struct phys_test_importer {
 	struct dma_buf_attachment *attach;
 	/* The rest is under the buffer's dma_resv lock. */
 	struct dma_buf_phys *phys;
-	u64 move_notify;
+	u64 invalidate_mappings;
 	u64 poison;
 	u64 poison_offset;
 	u64 poison_len;
 };
 
 /* Called by the exporter with the buffer's dma_resv lock held. */
-static void phys_test_importer_move_notify(struct dma_buf_attachment *attach)
+static void
+phys_test_importer_invalidate_mappings(struct dma_buf_attachment *attach)
 {
 	struct phys_test_importer *imp = attach->importer_priv;
 
-	imp->move_notify++;
+	imp->invalidate_mappings++;
 	if (imp->phys) {
 		dma_buf_unmap_phys(attach, imp->phys);
 		imp->phys = NULL;
@@ -330,7 +331,12 @@ static void phys_test_importer_poison_notify(struct dma_buf_attachment *attach,
 }
 
 static const struct dma_buf_attach_ops phys_test_importer_ops = {
-	.move_notify = phys_test_importer_move_notify,
+	.invalidate_mappings = phys_test_importer_invalidate_mappings,
+	.poison_notify = phys_test_importer_poison_notify,
+};
+
+/* DMA_BUF_PHYS_TEST_IMPORT_F_PINNED: no invalidate_mappings. */
+static const struct dma_buf_attach_ops phys_test_importer_pinned_ops = {
 	.poison_notify = phys_test_importer_poison_notify,
 };
 
@@ -400,7 +406,7 @@ static int phys_test_importer_events(struct phys_test_importer *imp,
 	struct dma_buf_phys_test_events ev = {};
 
 	dma_resv_lock(imp->dmabuf->resv, NULL);
-	ev.move_notify = imp->move_notify;
+	ev.invalidate_mappings = imp->invalidate_mappings;
 	ev.poison = imp->poison;
 	ev.poison_offset = imp->poison_offset;
 	ev.poison_len = imp->poison_len;
@@ -455,6 +461,8 @@ static int phys_test_import(struct dma_buf_phys_test_import __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	if (arg.flags & ~DMA_BUF_PHYS_TEST_IMPORT_F_PINNED || arg.pad)
+		return -EINVAL;
 
 	imp = kzalloc(sizeof(*imp), GFP_KERNEL);
 	if (!imp)
@@ -464,8 +472,10 @@ static int phys_test_import(struct dma_buf_phys_test_import __user *uarg)
 		ret = PTR_ERR(imp->dmabuf);
 		goto err_free;
 	}
-	imp->attach = dma_buf_phys_attach(imp->dmabuf, &phys_test_importer_ops,
-					  imp);
+	imp->attach = dma_buf_phys_attach(imp->dmabuf,
+					  arg.flags & DMA_BUF_PHYS_TEST_IMPORT_F_PINNED ?
+					  &phys_test_importer_pinned_ops :
+					  &phys_test_importer_ops, imp);
 	if (IS_ERR(imp->attach)) {
 		ret = PTR_ERR(imp->attach);
 		goto err_put;
@@ -660,7 +670,7 @@ static void phys_test_remove(struct pci_dev *pdev)
 	list_for_each_entry(buf, &phys_test_buffers, node) {
 		dma_resv_lock(buf->dmabuf->resv, NULL);
 		buf->gone = true;
-		dma_buf_move_notify(buf->dmabuf);
+		dma_buf_invalidate_mappings(buf->dmabuf);
 		dma_resv_unlock(buf->dmabuf->resv);
 	}
 	pci_release_region(pdev, phys_test_pool.bar);

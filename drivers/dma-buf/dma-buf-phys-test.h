@@ -92,14 +92,24 @@ struct dma_buf_phys_test_poison {
 	__u64 len;
 };
 
+/*
+ * Attach without invalidate_mappings, as an importer that cannot give its
+ * mappings back: dma_buf_attach_revocable() is false for it.
+ */
+#define DMA_BUF_PHYS_TEST_IMPORT_F_PINNED	_BITUL(0)
+
 /**
  * struct dma_buf_phys_test_import - attach the test importer to a dma-buf
  * @fd: any dma-buf fd
  * @importer_fd: out: an fd for the attachment; closing it detaches
+ * @flags: DMA_BUF_PHYS_TEST_IMPORT_F_*
+ * @pad: must be zero
  */
 struct dma_buf_phys_test_import {
 	__s32 fd;
 	__s32 importer_fd;
+	__u32 flags;
+	__u32 pad;
 };
 
 /**
@@ -122,15 +132,15 @@ struct dma_buf_phys_test_map {
 
 /**
  * struct dma_buf_phys_test_events - what the importer was told
- * @move_notify: calls of move_notify since the import
+ * @invalidate_mappings: calls of invalidate_mappings since the import
  * @poison: calls of poison_notify since the import
  * @poison_offset: offset of the last poisoned range
  * @poison_len: length of the last poisoned range
- * @mapped: 1 if the importer holds ranges now, 0 after a move_notify
+ * @mapped: 1 if the importer holds ranges now, 0 after an invalidate_mappings
  * @pad: zero
  */
 struct dma_buf_phys_test_events {
-	__u64 move_notify;
+	__u64 invalidate_mappings;
 	__u64 poison;
 	__u64 poison_offset;
 	__u64 poison_len;

@@ -15,11 +15,14 @@
  * memory.
  *
  * **Attach.** dma_buf_phys_attach() attaches an importer without a device.
- * It must have a &dma_buf_attach_ops.move_notify: only an importer that
- * gives its mappings up when told may attach (what upstream later calls a
- * revocable importer).  The exporter must implement
- * &dma_buf_ops.map_phys and &dma_buf_ops.unmap_phys, else the attach fails
- * with -EOPNOTSUPP.  The attachment is released with dma_buf_detach().
+ * The exporter must implement &dma_buf_ops.map_phys and
+ * &dma_buf_ops.unmap_phys, else the attach fails with -EOPNOTSUPP.  An
+ * exporter that ever revokes refuses, in its &dma_buf_ops.attach, importers
+ * for which dma_buf_attach_revocable() is false (-EOPNOTSUPP, as VFIO does
+ * in 7.1): those without &dma_buf_attach_ops.invalidate_mappings, which
+ * cannot give their mappings back.  An exporter that never revokes
+ * (udmabuf) may accept them.  The attachment is released with
+ * dma_buf_detach().
  *
  * **Map.** With the buffer's dma_resv lock held, dma_buf_map_phys() returns
  * the whole buffer as a &struct dma_buf_phys: the ranges in buffer order,
@@ -27,18 +30,21 @@
  * &enum dma_buf_mem_attr for all of them.  The importer reads contiguity,
  * hence the block sizes it may use, directly off the list.  A revoked
  * buffer fails the map with -ENODEV; the importer tries again after the
- * next move_notify.
+ * next invalidate_mappings.
  *
  * **Invalidate.** The exporter revokes or moves the memory with
- * dma_buf_move_notify(), holding the same dma_resv lock; the importer's
- * move_notify must remove every mapping of the ranges before it returns
- * and give them back with dma_buf_unmap_phys().  Validation (map) and
- * invalidation (move_notify) happen under the one lock, so an importer can
+ * dma_buf_invalidate_mappings(), holding the same dma_resv lock; the
+ * importer's invalidate_mappings must remove every mapping of the ranges
+ * before it returns and give them back with dma_buf_unmap_phys(): 7.1's
+ * "unmap within bounded time", with the bound being the callback itself,
+ * so that the exporter need not wait afterwards.  Validation (map) and
+ * invalidation happen under the one lock, so an importer can
  * never keep a mapping the exporter has taken back: this is the dynamic
  * dma-buf rule, applied to importers that build CPU-style page tables.
  * An importer that installs mappings later, outside the lock (KVM does, in
- * its fault handler), must order them against move_notify itself, with a
- * sequence count bumped inside move_notify, as KVM's MMU notifiers do.
+ * its fault handler), must order them against invalidate_mappings itself,
+ * with a sequence count bumped inside the callback, as KVM's MMU notifiers
+ * do.
  *
  * **Poison.** An exporter that learns that part of its buffer is poisoned
  * calls dma_buf_poison_notify() with the lock held; each importer's
@@ -58,7 +64,7 @@
  * Why the whole buffer at once and not a lookup per offset: the importer
  * validates under the exporter's lock, and taking that lock in every page
  * fault would serialise the faults of all vCPUs on it.  With the list, the
- * lock is taken once per move_notify.  iommufd's importer of VFIO buffers
+ * lock is taken once per invalidation.  iommufd's importer of VFIO buffers
  * took the same shape in 6.19.
  *
  * Why this answers the objection that dma-buf must not hand PFNs to
@@ -82,10 +88,28 @@
 #include <linux/string.h>
 
 /**
+ * dma_buf_attach_revocable - can the importer give its mappings back?
+ * @attach: the attachment, for instance in the exporter's attach op
+ *
+ * Linux 7.1's test, under its name: true if the importer implements
+ * &dma_buf_attach_ops.invalidate_mappings, by which it promises to stop
+ * using the memory within bounded time of the call.  A physical importer
+ * does it before the callback returns.  An exporter that revokes refuses
+ * importers for which this is false.
+ *
+ * Return: whether @attach's importer can be revoked.
+ */
+bool dma_buf_attach_revocable(struct dma_buf_attachment *attach)
+{
+	return attach->importer_ops && attach->importer_ops->invalidate_mappings;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_attach_revocable, DMA_BUF);
+
+/**
  * dma_buf_phys_attach - attach an importer that maps physical ranges
  * @dmabuf: the buffer
- * @importer_ops: the importer's callbacks; move_notify is required, since
- *	only an importer that gives up its mappings on revoke may attach
+ * @importer_ops: the importer's callbacks: invalidate_mappings for an
+ *	importer that gives its mappings back (dma_buf_attach_revocable())
  * @importer_priv: the importer's data, stored in attach->importer_priv
  *
  * Unlike dma_buf_dynamic_attach() there is no device: the importer never
@@ -98,8 +122,8 @@
  * caller must not hold it.
  *
  * Return: the attachment; ERR_PTR(-EOPNOTSUPP) if the exporter cannot give
- * physical ranges, ERR_PTR(-EINVAL) without move_notify, or the exporter's
- * error (-ENODEV for a buffer revoked for good, for instance).
+ * physical ranges, or the exporter's error (-EOPNOTSUPP for an importer it
+ * cannot revoke, -ENODEV for a buffer revoked for good, for instance).
  */
 struct dma_buf_attachment *
 dma_buf_phys_attach(struct dma_buf *dmabuf,
@@ -111,7 +135,7 @@ dma_buf_phys_attach(struct dma_buf *dmabuf,
 
 	if (!dmabuf->ops->map_phys || !dmabuf->ops->unmap_phys)
 		return ERR_PTR(-EOPNOTSUPP);
-	if (!importer_ops || !importer_ops->move_notify)
+	if (WARN_ON(!importer_ops))
 		return ERR_PTR(-EINVAL);
 
 	attach = kzalloc(sizeof(*attach), GFP_KERNEL);
@@ -142,9 +166,9 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_attach, DMA_BUF);
  * dma_buf_map_phys - get the physical ranges of a whole buffer
  * @attach: an attachment from dma_buf_phys_attach()
  *
- * The ranges stay valid until the importer's move_notify is called.  From
- * then on the importer must not use them, and must give them back with
- * dma_buf_unmap_phys(), from move_notify or later.  For memory with struct
+ * The ranges stay valid until the importer's invalidate_mappings is called.
+ * From then on the importer must not use them, and must give them back with
+ * dma_buf_unmap_phys(), from the callback or later.  For memory with struct
  * pages the exporter keeps the pages until then; the importer takes no page
  * reference of its own, and must not drop one it did not take.
  *

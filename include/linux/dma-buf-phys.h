@@ -8,14 +8,17 @@
  * the guarantee that they never keep a mapping the exporter has revoked.
  *
  * The contract is dma-buf's dynamic one, with the same lock for
- * validation and invalidation:
- *  - dma_buf_phys_attach() attaches an importer that has a move_notify;
+ * validation and invalidation, in the vocabulary of Linux 7.1's revoke:
+ *  - dma_buf_phys_attach() attaches an importer; an exporter that revokes
+ *    refuses, in its attach op, an importer for which
+ *    dma_buf_attach_revocable() is false;
  *  - dma_buf_map_phys(), under the buffer's dma_resv lock, returns the
  *    whole buffer as physical ranges and one memory attribute;
- *  - the ranges stay valid until the exporter calls dma_buf_move_notify()
- *    (a revoke, or a move), which calls the importer's move_notify with
- *    the same lock held; move_notify must drop every use of the ranges
- *    before it returns, and the ranges go back with dma_buf_unmap_phys();
+ *  - the ranges stay valid until the exporter calls
+ *    dma_buf_invalidate_mappings() (a revoke, or a move), which calls the
+ *    importer's invalidate_mappings with the same lock held; the callback
+ *    must drop every use of the ranges before it returns, and the ranges
+ *    go back with dma_buf_unmap_phys();
  *  - dma_buf_poison_notify() tells every importer of a poisoned range.
  * The exporter hands out the ranges under its lock and takes them back
  * under it, so nothing stays mapped behind its back.
@@ -23,6 +26,7 @@
 #ifndef __DMA_BUF_PHYS_H__
 #define __DMA_BUF_PHYS_H__
 
+#include <linux/dma-buf.h>
 #include <linux/dma-direction.h>
 #include <linux/types.h>
 
@@ -76,6 +80,20 @@ struct dma_buf_phys {
 	struct dma_buf_phys_vec ranges[] __counted_by(max_ranges);
 };
 
+/**
+ * dma_buf_invalidate_mappings - tell every importer that its mappings go
+ * @dmabuf: the buffer; its dma_resv lock must be held
+ *
+ * Linux 7.1 renamed dma_buf_move_notify() to this; here it calls it.
+ * Importers that map physical ranges must have stopped every access to
+ * them when their &dma_buf_attach_ops.invalidate_mappings returns.
+ */
+static inline void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
+{
+	dma_buf_move_notify(dmabuf);
+}
+
+bool dma_buf_attach_revocable(struct dma_buf_attachment *attach);
 struct dma_buf_attachment *
 dma_buf_phys_attach(struct dma_buf *dmabuf,
 		    const struct dma_buf_attach_ops *importer_ops,

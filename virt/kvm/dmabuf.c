@@ -10,9 +10,9 @@
  *  - the ranges and the attribute are a snapshot, struct kvm_dmabuf_snap,
  *    copied from the exporter's mapping and published with RCU.  Only the
  *    holder of the buffer's dma_resv lock replaces it: the first fault
- *    after a revoke (which maps the buffer again) and move_notify (which
- *    clears it).  A fault reads it under rcu_read_lock() and takes dma_resv
- *    only when there is no snapshot, once per revoke;
+ *    after a revoke (which maps the buffer again) and invalidate_mappings
+ *    (which clears it).  A fault reads it under rcu_read_lock() and takes
+ *    dma_resv only when there is no snapshot, once per revoke;
  *  - the poisoned pages are a maple tree indexed by page of the buffer,
  *    one entry per poisoned range (a second report of a page changes
  *    nothing), looked up in O(log n) under RCU; entries are only added,
@@ -20,24 +20,25 @@
  *  - a fault is ordered against revocation by mmu_invalidate_seq alone, as
  *    for MMU notifiers: it reads the sequence, then the snapshot and the
  *    poison tree, and installs its mapping only if the sequence has not
- *    moved (checked under mmu_lock).  move_notify clears the snapshot,
- *    and poison_notify adds to the tree, before it bumps the sequence and
- *    zaps; a full barrier orders the two, pairing with the smp_rmb() that
- *    follows the fault's read of the sequence.  A fault that saw the old
- *    snapshot therefore retries, and one that saw the new sequence sees
- *    the new snapshot and the poisoned pages.
+ *    moved (checked under mmu_lock).  invalidate_mappings clears the
+ *    snapshot, and poison_notify adds to the tree, before it bumps the
+ *    sequence and zaps; a full barrier orders the two, pairing with the
+ *    smp_rmb() that follows the fault's read of the sequence.  A fault
+ *    that saw the old snapshot therefore retries, and one that saw the new
+ *    sequence sees the new snapshot and the poisoned pages.
  *
  * Locks:
  *  - bind and unbind run under kvm->slots_lock and take the buffer's
  *    dma_resv lock: slots_lock nests outside dma_resv;
- *  - the exporter calls move_notify and poison_notify with dma_resv held;
- *    they take kvm->mmu_lock (dma_resv nests outside mmu_lock) and never
- *    slots_lock.  Until the slot's architecture data exists (the x86
- *    rmaps), they record but do not zap: no mapping can exist yet;
+ *  - the exporter calls invalidate_mappings and poison_notify with
+ *    dma_resv held; they take kvm->mmu_lock (dma_resv nests outside
+ *    mmu_lock) and never slots_lock.  Until the slot's architecture data
+ *    exists (the x86 rmaps), they record but do not zap: no mapping can
+ *    exist yet;
  *  - KVM's own reads and writes of the slot (kvm_read_guest() and the
  *    like) take dma_resv inside kvm->srcu and vcpu->mutex, which
- *    move_notify never waits for, so that a revoke waits for a copy in
- *    flight.
+ *    invalidate_mappings never waits for, so that a revoke waits for a
+ *    copy in flight.
  *
  * The dmabuf_fault_locked parameter makes every fault take dma_resv and
  * look up under it, as faults did before they were lockless: it exists
@@ -105,7 +106,7 @@ struct kvm_dmabuf {
 	u64 offset;
 	/*
 	 * Under the buffer's dma_resv: the exporter's mapping, until the next
-	 * move_notify; the slot's architecture data exists (set once).
+	 * invalidate_mappings; the slot's architecture data exists (set once).
 	 */
 	struct dma_buf_phys *phys;
 	bool active;
@@ -244,7 +245,7 @@ static bool kvm_dmabuf_poisoned(struct kvm_dmabuf *kd, u64 start, u64 end)
  * The exporter revokes or moves the buffer: called with its dma_resv lock
  * held.  When this returns, the guest reaches none of the old ranges.
  */
-static void kvm_dmabuf_move_notify(struct dma_buf_attachment *attach)
+static void kvm_dmabuf_invalidate_mappings(struct dma_buf_attachment *attach)
 {
 	struct kvm_dmabuf *kd = attach->importer_priv;
 	struct kvm_dmabuf_snap *snap;
@@ -286,7 +287,7 @@ static void kvm_dmabuf_poison_notify(struct dma_buf_attachment *attach,
 }
 
 static const struct dma_buf_attach_ops kvm_dmabuf_attach_ops = {
-	.move_notify = kvm_dmabuf_move_notify,
+	.invalidate_mappings = kvm_dmabuf_invalidate_mappings,
 	.poison_notify = kvm_dmabuf_poison_notify,
 };
 

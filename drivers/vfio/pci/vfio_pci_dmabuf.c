@@ -64,6 +64,9 @@ static int vfio_pci_dma_buf_attach(struct dma_buf *dmabuf,
 	/* Only physical importers: see the top of this file. */
 	if (!attach->phys)
 		return -EOPNOTSUPP;
+	/* Revokes are frequent: only importers that give mappings back. */
+	if (!dma_buf_attach_revocable(attach))
+		return -EOPNOTSUPP;
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	if (!priv->vdev)
@@ -194,7 +197,7 @@ static void vfio_pci_dma_buf_set(struct vfio_pci_dma_buf *priv, bool revoked)
 	dma_resv_lock(priv->dmabuf->resv, NULL);
 	if (priv->revoked != revoked) {
 		priv->revoked = revoked;
-		dma_buf_move_notify(priv->dmabuf);
+		dma_buf_invalidate_mappings(priv->dmabuf);
 	}
 	dma_resv_unlock(priv->dmabuf->resv);
 }
@@ -261,7 +264,7 @@ void vfio_pci_dma_buf_cleanup(struct vfio_pci_core_device *vdev)
 		list_del_init(&priv->node);
 		priv->vdev = NULL;
 		priv->revoked = true;
-		dma_buf_move_notify(priv->dmabuf);
+		dma_buf_invalidate_mappings(priv->dmabuf);
 		dma_resv_unlock(priv->dmabuf->resv);
 		vfio_device_put_registration(&vdev->vdev);
 		fput(priv->dmabuf->file);

@@ -253,6 +253,53 @@ TEST_F(phys, import_bad_input)
 	}
 }
 
+/*
+ * An importer that cannot give its mappings back (no invalidate_mappings:
+ * dma_buf_attach_revocable() is false) is refused by an exporter that
+ * revokes, and lent the pages by one that never does (udmabuf).
+ */
+TEST_F(phys, non_revocable_importer)
+{
+	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_2M };
+	struct udmabuf_create create = { .size = SZ_2M };
+	struct dma_buf_phys_test_import bad = { .flags = 2 };
+	struct dma_buf_phys_test_map map;
+	struct phys_range r[MAX_RANGES * 32];
+	int buf, imp, udev, memfd;
+
+	buf = phys_create(self->dev, &c, 1, 0, 0);
+	ASSERT_LE(0, buf);
+	EXPECT_EQ(-EOPNOTSUPP, phys_import_flags(self->dev, buf,
+						 DMA_BUF_PHYS_TEST_IMPORT_F_PINNED));
+	bad.fd = buf;
+	EXPECT_EQ(-EINVAL, phys_ioctl(self->dev, DMA_BUF_PHYS_TEST_IMPORT, &bad));
+	bad.flags = 0;
+	bad.pad = 1;
+	EXPECT_EQ(-EINVAL, phys_ioctl(self->dev, DMA_BUF_PHYS_TEST_IMPORT, &bad));
+	EXPECT_EQ(0, phys_attachments(buf));
+	close(buf);
+
+	udev = open("/dev/udmabuf", O_RDWR);
+	if (udev < 0)
+		SKIP(return, "no /dev/udmabuf (CONFIG_UDMABUF)");
+	memfd = memfd_create("phys", MFD_ALLOW_SEALING);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, ftruncate(memfd, SZ_2M));
+	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	create.memfd = memfd;
+	buf = ioctl(udev, UDMABUF_CREATE, &create);
+	ASSERT_LE(0, buf);
+	imp = phys_import_flags(self->dev, buf,
+				DMA_BUF_PHYS_TEST_IMPORT_F_PINNED);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, phys_map(imp, &map, r, MAX_RANGES * 32));
+	ASSERT_EQ(SZ_2M, map.size);
+	close(imp);
+	close(buf);
+	close(memfd);
+	close(udev);
+}
+
 TEST_F(phys, revoke_and_restore)
 {
 	struct dma_buf_phys_test_events ev;
@@ -265,14 +312,14 @@ TEST_F(phys, revoke_and_restore)
 	ASSERT_EQ(0, phys_map(imp, &map, r, MAX_RANGES));
 	ASSERT_EQ(0, phys_events(imp, &ev));
 	ASSERT_EQ(1, ev.mapped);
-	ASSERT_EQ(0, ev.move_notify);
+	ASSERT_EQ(0, ev.invalidate_mappings);
 
 	ASSERT_EQ(0, phys_revoke(self->dev, buf, 1));
 	ASSERT_EQ(0, phys_events(imp, &ev));
 	ASSERT_EQ(0, ev.mapped);
-	ASSERT_EQ(1, ev.move_notify);
+	ASSERT_EQ(1, ev.invalidate_mappings);
 	ASSERT_EQ(0, phys_events(imp2, &ev));
-	ASSERT_EQ(1, ev.move_notify);
+	ASSERT_EQ(1, ev.invalidate_mappings);
 	ASSERT_EQ(-ENODEV, phys_map(imp, &map, r, MAX_RANGES));
 	ASSERT_EQ(-ENODEV, phys_map(imp2, &map, r, MAX_RANGES));
 
@@ -284,7 +331,7 @@ TEST_F(phys, revoke_and_restore)
 
 	ASSERT_EQ(0, phys_revoke(self->dev, buf, 0));
 	ASSERT_EQ(0, phys_events(imp, &ev));
-	ASSERT_EQ(2, ev.move_notify);
+	ASSERT_EQ(2, ev.invalidate_mappings);
 	ASSERT_EQ(0, phys_map(imp, &map, r, MAX_RANGES));
 	ASSERT_EQ(self->pool.paddr, r[0].paddr);
 	ASSERT_EQ(0, phys_map(imp2, &map, r, MAX_RANGES));
@@ -346,7 +393,7 @@ TEST_F(phys, poison_reaches_every_importer)
 	ASSERT_EQ(1, ev.poison);
 	ASSERT_EQ(SZ_1M, ev.poison_offset);
 	ASSERT_EQ(SZ_4K, ev.poison_len);
-	ASSERT_EQ(0, ev.move_notify);
+	ASSERT_EQ(0, ev.invalidate_mappings);
 	ASSERT_EQ(0, phys_events(imp2, &ev));
 	ASSERT_EQ(1, ev.poison);
 	ASSERT_EQ(SZ_1M, ev.poison_offset);
@@ -505,7 +552,7 @@ TEST_F(phys, device_unbind_revokes_for_good)
 	close(fd);
 
 	ASSERT_EQ(0, phys_events(imp, &ev));
-	ASSERT_EQ(1, ev.move_notify);
+	ASSERT_EQ(1, ev.invalidate_mappings);
 	ASSERT_EQ(0, ev.mapped);
 	ASSERT_EQ(-ENODEV, phys_map(imp, &map, r, MAX_RANGES));
 	ASSERT_EQ(-ENODEV, phys_revoke(self->dev, buf, 0));

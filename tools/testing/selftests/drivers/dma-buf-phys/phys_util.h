@@ -58,12 +58,17 @@ static inline int phys_create(int dev, const struct dma_buf_phys_test_chunk *c,
 }
 
 /* Returns the importer fd, or -errno. */
-static inline int phys_import(int dev, int dmabuf)
+static inline int phys_import_flags(int dev, int dmabuf, unsigned int flags)
 {
-	struct dma_buf_phys_test_import arg = { .fd = dmabuf };
+	struct dma_buf_phys_test_import arg = { .fd = dmabuf, .flags = flags };
 	int ret = phys_ioctl(dev, DMA_BUF_PHYS_TEST_IMPORT, &arg);
 
 	return ret ? ret : arg.importer_fd;
+}
+
+static inline int phys_import(int dev, int dmabuf)
+{
+	return phys_import_flags(dev, dmabuf, 0);
 }
 
 static inline int phys_revoke(int dev, int dmabuf, unsigned int revoked)

@@ -204,6 +204,23 @@ TEST_F(vfio, whole_bar)
 	close(buf);
 }
 
+/* As in 7.1: VFIO revokes, so it refuses importers that cannot be revoked. */
+TEST_F(vfio, non_revocable_importer)
+{
+	struct vfio_region_dma_range r = { 0, SZ_2M };
+	int buf;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	EXPECT_EQ(-EOPNOTSUPP,
+		  phys_import_flags(self->phys, buf,
+				    DMA_BUF_PHYS_TEST_IMPORT_F_PINNED));
+	EXPECT_EQ(0, phys_attachments(buf));
+	close(buf);
+}
+
 TEST_F(vfio, ranges_in_order)
 {
 	struct vfio_region_dma_range r[] = {
@@ -326,7 +343,7 @@ static void expect_revoked(struct __test_metadata *_metadata, int imp,
 	struct phys_range pr[MAX_RANGES];
 
 	ASSERT_EQ(0, phys_events(imp, &ev));
-	ASSERT_EQ(notifies, ev.move_notify);
+	ASSERT_EQ(notifies, ev.invalidate_mappings);
 	ASSERT_EQ(map_ret, phys_map(imp, &map, pr, MAX_RANGES));
 }
 
