@@ -113,17 +113,28 @@ static void phys_test_release(struct dma_buf *dmabuf)
 
 static const struct dma_buf_ops phys_test_ops = {
 	.attach = phys_test_attach,
-	.map_dma_buf = dma_buf_phys_only_map,
-	.unmap_dma_buf = dma_buf_phys_only_unmap,
 	.release = phys_test_release,
 	.map_phys = phys_test_map_phys,
 	.unmap_phys = dma_buf_phys_unmap_free,
 };
 
+/* An ordinary exporter's DMA mapping, here one that always fails. */
+static struct sg_table *phys_test_map_dma_buf(struct dma_buf_attachment *a,
+					      enum dma_data_direction dir)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static void phys_test_unmap_dma_buf(struct dma_buf_attachment *a,
+				    struct sg_table *sgt,
+				    enum dma_data_direction dir)
+{
+}
+
 /* The same buffers, from an exporter that does not offer map_phys. */
 static const struct dma_buf_ops phys_test_nophys_ops = {
-	.map_dma_buf = dma_buf_phys_only_map,
-	.unmap_dma_buf = dma_buf_phys_only_unmap,
+	.map_dma_buf = phys_test_map_dma_buf,
+	.unmap_dma_buf = phys_test_unmap_dma_buf,
 	.release = phys_test_release,
 };
 

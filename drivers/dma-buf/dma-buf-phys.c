@@ -365,33 +365,3 @@ void dma_buf_phys_unmap_free(struct dma_buf_attachment *attach,
 	dma_buf_phys_free(phys);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_unmap_free, DMA_BUF);
-
-/**
- * dma_buf_phys_only_map - map_dma_buf of an exporter of physical ranges only
- * @attach: the attachment
- * @dir: the direction
- *
- * dma_buf_export() wants a map_dma_buf.  An exporter that serves only
- * physical importers refuses DMA attachments in its attach callback, and
- * puts this here.
- *
- * Return: ERR_PTR(-EOPNOTSUPP).
- */
-struct sg_table *dma_buf_phys_only_map(struct dma_buf_attachment *attach,
-				       enum dma_data_direction dir)
-{
-	return ERR_PTR(-EOPNOTSUPP);
-}
-EXPORT_SYMBOL_NS_GPL(dma_buf_phys_only_map, DMA_BUF);
-
-/**
- * dma_buf_phys_only_unmap - the unmap_dma_buf to go with dma_buf_phys_only_map
- * @attach: the attachment
- * @sgt: never a table: dma_buf_phys_only_map() makes none
- * @dir: the direction
- */
-void dma_buf_phys_only_unmap(struct dma_buf_attachment *attach,
-			     struct sg_table *sgt, enum dma_data_direction dir)
-{
-}
-EXPORT_SYMBOL_NS_GPL(dma_buf_phys_only_unmap, DMA_BUF);

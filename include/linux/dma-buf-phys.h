@@ -27,13 +27,11 @@
 #define __DMA_BUF_PHYS_H__
 
 #include <linux/dma-buf.h>
-#include <linux/dma-direction.h>
 #include <linux/types.h>
 
 struct dma_buf;
 struct dma_buf_attachment;
 struct dma_buf_attach_ops;
-struct sg_table;
 
 /**
  * enum dma_buf_mem_attr - how an importer may map the memory
@@ -114,9 +112,5 @@ struct dma_buf_phys *dma_buf_phys_dup(const struct dma_buf_phys *phys);
 void dma_buf_phys_free(struct dma_buf_phys *phys);
 void dma_buf_phys_unmap_free(struct dma_buf_attachment *attach,
 			     struct dma_buf_phys *phys);
-struct sg_table *dma_buf_phys_only_map(struct dma_buf_attachment *attach,
-				       enum dma_data_direction dir);
-void dma_buf_phys_only_unmap(struct dma_buf_attachment *attach,
-			     struct sg_table *sgt, enum dma_data_direction dir);
 
 #endif /* __DMA_BUF_PHYS_H__ */

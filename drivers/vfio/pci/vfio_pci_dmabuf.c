@@ -110,8 +110,6 @@ static void vfio_pci_dma_buf_release(struct dma_buf *dmabuf)
 
 static const struct dma_buf_ops vfio_pci_dma_buf_ops = {
 	.attach = vfio_pci_dma_buf_attach,
-	.map_dma_buf = dma_buf_phys_only_map,
-	.unmap_dma_buf = dma_buf_phys_only_unmap,
 	.release = vfio_pci_dma_buf_release,
 	.map_phys = vfio_pci_dma_buf_map_phys,
 	.unmap_phys = dma_buf_phys_unmap_free,
