@@ -39,6 +39,8 @@
 static_assert(DMA_BUF_PHYS_TEST_ATTR_DEVICE == DMA_BUF_MEM_DEVICE);
 static_assert(DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY == DMA_BUF_MEM_UNCACHED_ANY);
 static_assert(DMA_BUF_PHYS_TEST_ATTR_CACHEABLE == DMA_BUF_MEM_CACHEABLE);
+static_assert(DMA_BUF_PHYS_TEST_ATTR_CACHEABLE_RAM ==
+	      DMA_BUF_MEM_CACHEABLE_RAM);
 
 #define PHYS_TEST_MAX_CHUNKS	65536
 #define PHYS_TEST_MAX_RANGES	0x100000U
@@ -151,7 +153,9 @@ static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	/* The pool is a BAR: not RAM. */
 	if (arg.attr >= DMA_BUF_MEM_NR ||
+	    arg.attr == DMA_BUF_MEM_CACHEABLE_RAM ||
 	    arg.flags & ~(DMA_BUF_PHYS_TEST_F_NO_PHYS |
 			  DMA_BUF_PHYS_TEST_F_RDONLY |
 			  DMA_BUF_PHYS_TEST_F_POISON_AT_MAP) ||

@@ -19,6 +19,8 @@
 #define DMA_BUF_PHYS_TEST_ATTR_DEVICE		0
 #define DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY	1
 #define DMA_BUF_PHYS_TEST_ATTR_CACHEABLE	2
+/* Refused by the test exporter, whose pool is not RAM; udmabuf's. */
+#define DMA_BUF_PHYS_TEST_ATTR_CACHEABLE_RAM	3
 
 /**
  * struct dma_buf_phys_test_pool - the memory the exporter carves from

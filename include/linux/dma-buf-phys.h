@@ -40,14 +40,21 @@ struct dma_buf_attach_ops;
  * @DMA_BUF_MEM_UNCACHED_ANY: device memory that tolerates any uncached
  *	type, write-combining included (arm64 Normal-NC, x86 WC): what
  *	VM_ALLOW_ANY_UNCACHED means for a VMA.
- * @DMA_BUF_MEM_CACHEABLE: memory coherent with the CPU caches (arm64
- *	Normal-WB, x86 WB).
+ * @DMA_BUF_MEM_CACHEABLE: memory coherent with the CPU caches that may have
+ *	no kernel linear mapping, such as cacheable device memory
+ *	(nvgrace-gpu): arm64 Normal-WB, x86 WB.  No cache maintenance by
+ *	kernel address is possible, so arm64 needs FEAT_S2FWB to map it.
+ * @DMA_BUF_MEM_CACHEABLE_RAM: system RAM in the kernel's linear mapping
+ *	(udmabuf): cacheable as above, and an importer may clean or
+ *	invalidate caches through the linear mapping, as KVM does for
+ *	ordinary guest memory on arm64 without FEAT_S2FWB.
  * @DMA_BUF_MEM_NR: the number of attributes.
  */
 enum dma_buf_mem_attr {
 	DMA_BUF_MEM_DEVICE,
 	DMA_BUF_MEM_UNCACHED_ANY,
 	DMA_BUF_MEM_CACHEABLE,
+	DMA_BUF_MEM_CACHEABLE_RAM,
 	DMA_BUF_MEM_NR,
 };
 

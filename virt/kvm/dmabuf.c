@@ -643,7 +643,7 @@ static int kvm_dmabuf_copy(phys_addr_t pa, enum dma_buf_mem_attr attr,
 	void __iomem *io;
 	void *va;
 
-	if (attr == DMA_BUF_MEM_CACHEABLE && pfn_valid(pfn) &&
+	if (attr == DMA_BUF_MEM_CACHEABLE_RAM && pfn_valid(pfn) &&
 	    page_is_ram(pfn)) {
 		va = kmap_local_pfn(pfn) + offset_in_page(pa);
 		if (rd)
@@ -653,7 +653,8 @@ static int kvm_dmabuf_copy(phys_addr_t pa, enum dma_buf_mem_attr attr,
 		kunmap_local(va);
 		return 0;
 	}
-	if (attr == DMA_BUF_MEM_CACHEABLE) {
+	if (attr == DMA_BUF_MEM_CACHEABLE ||
+	    attr == DMA_BUF_MEM_CACHEABLE_RAM) {
 		va = memremap(pa, len, MEMREMAP_WB);
 		if (!va)
 			return -EFAULT;
@@ -784,6 +785,7 @@ static const char * const kvm_dmabuf_attr_names[] = {
 	[DMA_BUF_MEM_DEVICE] = "device",
 	[DMA_BUF_MEM_UNCACHED_ANY] = "uncached-any",
 	[DMA_BUF_MEM_CACHEABLE] = "cacheable",
+	[DMA_BUF_MEM_CACHEABLE_RAM] = "cacheable RAM",
 };
 
 /*

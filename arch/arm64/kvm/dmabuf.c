@@ -34,13 +34,25 @@
  * @kvm: the VM
  * @attr: the exporter's attribute
  *
- * Return: false for cacheable memory without FEAT_S2FWB, or in a VM with
- * MTE enabled.
+ * Cacheable RAM is cleaned to the PoC through the linear mapping when there
+ * is no FEAT_S2FWB, as ordinary guest memory is; other cacheable memory
+ * needs FWB.
+ *
+ * Return: false for cacheable memory other than RAM without FEAT_S2FWB,
+ * and for any cacheable memory in a VM with MTE enabled.
  */
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
 {
-	return attr != DMA_BUF_MEM_CACHEABLE ||
-	       (cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) && !kvm_has_mte(kvm));
+	switch (attr) {
+	case DMA_BUF_MEM_DEVICE:
+	case DMA_BUF_MEM_UNCACHED_ANY:
+		return true;
+	case DMA_BUF_MEM_CACHEABLE_RAM:
+		return !kvm_has_mte(kvm);
+	default:
+		return cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) &&
+		       !kvm_has_mte(kvm);
+	}
 }
 
 /* The largest stage-2 block for a contiguous run of 1 << order pages. */
@@ -127,8 +139,22 @@ int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
 		prot |= KVM_PGTABLE_PROT_NORMAL_NC;
 		break;
 	default:
-		/* FWB was checked: no data cache maintenance is needed. */
-		if (cpus_have_final_cap(ARM64_HAS_CACHE_DIC)) {
+		/*
+		 * Without FWB (RAM only: the attribute was checked), the page
+		 * table code cleans the data cache through the linear mapping,
+		 * which the pfn must then be in.  With FWB and DIC no cache
+		 * maintenance is needed at all.
+		 */
+		if (!cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) &&
+		    !pfn_is_map_memory(p.pfn)) {
+			kvm_prepare_memory_fault_exit(vcpu, gfn << PAGE_SHIFT,
+						      PAGE_SIZE, write_fault,
+						      exec_fault, false);
+			ret = -EFAULT;
+			goto out_release;
+		}
+		if (cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) &&
+		    cpus_have_final_cap(ARM64_HAS_CACHE_DIC)) {
 			prot |= KVM_PGTABLE_PROT_X;
 			flags |= KVM_PGTABLE_WALK_SKIP_CMO;
 		} else if (exec_fault && pfn_is_map_memory(p.pfn)) {

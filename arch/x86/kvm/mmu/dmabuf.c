@@ -116,6 +116,7 @@ u8 kvm_dmabuf_ept_memtype(enum dma_buf_mem_attr attr, bool ram, u8 ram_mt)
 	case DMA_BUF_MEM_UNCACHED_ANY:
 		return MTRR_TYPE_UNCACHABLE << VMX_EPT_MT_EPTE_SHIFT;
 	case DMA_BUF_MEM_CACHEABLE:
+	case DMA_BUF_MEM_CACHEABLE_RAM:
 		return MTRR_TYPE_WRBACK << VMX_EPT_MT_EPTE_SHIFT;
 	case DMA_BUF_MEM_DEVICE:
 	default:

@@ -339,11 +339,6 @@ static void test_memory_failure_udmabuf(void)
 		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
 		return;
 	}
-	if (kvm_dmabuf_cacheable_refused()) {
-		close(dev);
-		ksft_test_result_skip("udmabuf is cacheable: no FEAT_S2FWB here\n");
-		return;
-	}
 	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
 	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
 

@@ -178,8 +178,14 @@ TEST_F(phys, create_bad_input)
 	struct dma_buf_phys_test_chunk c;
 	struct dma_buf_phys_test_create arg = { .nr_chunks = 1 };
 
-	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 1, 3, 0));
-	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 1, 0, 1 << 2));
+	/* Unknown attributes, and RAM, which the pool is not. */
+	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 1,
+				       DMA_BUF_PHYS_TEST_ATTR_CACHEABLE_RAM, 0));
+	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 1, 4, 0));
+	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 1, 0, 1 << 3));
+	/* Poison at map needs a second page. */
+	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 1, 0,
+				       DMA_BUF_PHYS_TEST_F_POISON_AT_MAP));
 	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, phys_create(self->dev, &ok, 65537, 0, 0));
 	c = (struct dma_buf_phys_test_chunk) { .offset = 0, .len = 0 };
@@ -484,7 +490,7 @@ TEST_F(phys, udmabuf_ranges_are_the_memfd_pages)
 	imp = phys_import(self->dev, buf);
 	ASSERT_LE(0, imp);
 	ASSERT_EQ(0, phys_map(imp, &map, r, MAX_RANGES * 32));
-	ASSERT_EQ(DMA_BUF_PHYS_TEST_ATTR_CACHEABLE, map.attr);
+	ASSERT_EQ(DMA_BUF_PHYS_TEST_ATTR_CACHEABLE_RAM, map.attr);
 	ASSERT_EQ(size, map.size);
 	ASSERT_LE(map.nr_ranges, MAX_RANGES * 32);
 	TH_LOG("udmabuf of %llu KiB: %u ranges",

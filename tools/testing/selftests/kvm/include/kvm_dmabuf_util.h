@@ -169,9 +169,10 @@ static inline void kvm_dmabuf_expect_sync(struct kvm_vcpu *vcpu,
 }
 
 /*
- * For tests: cacheable memory needs FEAT_S2FWB on arm64, as there may be
- * no kernel mapping to clean the data cache through.  KVM says at boot
- * whether it uses FWB.
+ * For tests: cacheable memory other than RAM (DMA_BUF_MEM_CACHEABLE, the
+ * test exporter's) needs FEAT_S2FWB on arm64, as there is no kernel
+ * mapping to clean the data cache through; udmabuf's RAM does not.  KVM
+ * says at boot whether it uses FWB.
  */
 static inline bool kvm_dmabuf_cacheable_refused(void)
 {
