@@ -66,7 +66,7 @@ struct phys_test_buf {
 	bool gone;
 	/* DMA_BUF_PHYS_TEST_F_POISON_AT_MAP; never changes. */
 	bool poison_at_map;
-	/* What map_phys lends copies of; never changes. */
+	/* What map_phys lends references to; never changes. */
 	struct dma_buf_phys *phys;
 };
 
@@ -94,9 +94,7 @@ static struct dma_buf_phys *phys_test_map_phys(struct dma_buf_attachment *a)
 
 	if (buf->revoked || buf->gone)
 		return ERR_PTR(-ENODEV);
-	phys = dma_buf_phys_dup(buf->phys);
-	if (!phys)
-		return ERR_PTR(-ENOMEM);
+	phys = dma_buf_phys_get(buf->phys);
 	if (buf->poison_at_map)
 		dma_buf_poison_notify(a->dmabuf, PAGE_SIZE, PAGE_SIZE);
 	return phys;
@@ -109,7 +107,7 @@ static void phys_test_release(struct dma_buf *dmabuf)
 	mutex_lock(&phys_test_lock);
 	list_del(&buf->node);
 	mutex_unlock(&phys_test_lock);
-	dma_buf_phys_free(buf->phys);
+	dma_buf_phys_put(buf->phys);
 	kfree(buf);
 }
 
@@ -117,7 +115,7 @@ static const struct dma_buf_ops phys_test_ops = {
 	.attach = phys_test_attach,
 	.release = phys_test_release,
 	.map_phys = phys_test_map_phys,
-	.unmap_phys = dma_buf_phys_unmap_free,
+	.unmap_phys = dma_buf_phys_unmap_put,
 };
 
 /* An ordinary exporter's DMA mapping, here one that always fails. */
@@ -229,7 +227,7 @@ static int phys_test_create(struct dma_buf_phys_test_create __user *uarg)
 
 err_unlock:
 	mutex_unlock(&phys_test_lock);
-	dma_buf_phys_free(buf->phys);
+	dma_buf_phys_put(buf->phys);
 err_free_buf:
 	kfree(buf);
 err_free_chunks:

@@ -85,7 +85,6 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
 /**
  * dma_buf_attach_revocable - can the importer give its mappings back?
@@ -182,10 +181,15 @@ struct dma_buf_phys *dma_buf_map_phys(struct dma_buf_attachment *attach)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
 
+	struct dma_buf_phys *phys;
+
 	dma_resv_assert_held(dmabuf->resv);
 	if (!attach->phys)
 		return ERR_PTR(-EINVAL);
-	return dmabuf->ops->map_phys(attach);
+	phys = dmabuf->ops->map_phys(attach);
+	if (!IS_ERR(phys))
+		attach->phys_maps++;
+	return phys;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_map_phys, DMA_BUF);
 
@@ -200,6 +204,9 @@ void dma_buf_unmap_phys(struct dma_buf_attachment *attach,
 			struct dma_buf_phys *phys)
 {
 	dma_resv_assert_held(attach->dmabuf->resv);
+	if (WARN_ON(!attach->phys_maps))
+		return;
+	attach->phys_maps--;
 	attach->dmabuf->ops->unmap_phys(attach, phys);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_unmap_phys, DMA_BUF);
@@ -263,6 +270,9 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_poison_pfn, DMA_BUF);
  * @max_ranges: the most ranges that dma_buf_phys_add() will add
  * @attr: the memory attribute of the buffer
  *
+ * The list holds one reference, the exporter's, dropped with
+ * dma_buf_phys_put().
+ *
  * Return: an empty list, or NULL if out of memory or @max_ranges is 0.
  */
 struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,
@@ -272,9 +282,12 @@ struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,
 
 	if (!max_ranges)
 		return NULL;
-	phys = kvzalloc(struct_size(phys, ranges, max_ranges), GFP_KERNEL);
+	/* The number of ranges is often the user's choice: charge it. */
+	phys = kvzalloc(struct_size(phys, ranges, max_ranges),
+			GFP_KERNEL_ACCOUNT);
 	if (!phys)
 		return NULL;
+	refcount_set(&phys->ref, 1);
 	phys->max_ranges = max_ranges;
 	phys->attr = attr;
 	return phys;
@@ -290,24 +303,27 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_alloc, DMA_BUF);
  * A range that starts where the last one ends is merged into it.
  *
  * Return: 0, or -EINVAL for a misaligned or empty range, -EOVERFLOW if it
- * wraps the physical address space, -E2BIG if the list is full.
+ * wraps the physical address space or is longer than a size_t, -E2BIG if
+ * the list is full.
  */
-int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr,
-		     size_t len)
+int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr, u64 len)
 {
 	struct dma_buf_phys_vec *last;
 	phys_addr_t end;
+	size_t sum;
 
 	if (!len || !PAGE_ALIGNED(paddr) || !PAGE_ALIGNED(len))
 		return -EINVAL;
-	if (check_add_overflow(paddr, (phys_addr_t)len, &end))
+	/* A range's length is a size_t, as in 6.19's struct. */
+	if (len > SIZE_MAX || check_add_overflow(paddr, (phys_addr_t)len, &end))
 		return -EOVERFLOW;
 
 	if (phys->nr_ranges) {
 		last = &phys->ranges[phys->nr_ranges - 1];
-		/* Cannot wrap: paddr + len did not. */
-		if (last->paddr + last->len == paddr) {
-			last->len += len;
+		/* The end cannot wrap: paddr + len did not. */
+		if (last->paddr + last->len == paddr &&
+		    !check_add_overflow(last->len, (size_t)len, &sum)) {
+			last->len = sum;
 			return 0;
 		}
 	}
@@ -321,47 +337,27 @@ int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr,
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_add, DMA_BUF);
 
 /**
- * dma_buf_phys_dup - copy a range list
- * @phys: the list
- *
- * For an exporter that keeps its ranges and lends copies from map_phys.
- *
- * Return: the copy, or NULL if out of memory.
- */
-struct dma_buf_phys *dma_buf_phys_dup(const struct dma_buf_phys *phys)
-{
-	struct dma_buf_phys *copy;
-
-	copy = dma_buf_phys_alloc(phys->nr_ranges, phys->attr);
-	if (!copy)
-		return NULL;
-	copy->nr_ranges = phys->nr_ranges;
-	memcpy(copy->ranges, phys->ranges,
-	       array_size(phys->nr_ranges, sizeof(phys->ranges[0])));
-	return copy;
-}
-EXPORT_SYMBOL_NS_GPL(dma_buf_phys_dup, DMA_BUF);
-
-/**
- * dma_buf_phys_free - free a range list from dma_buf_phys_alloc()
+ * dma_buf_phys_put - drop a reference to a range list
  * @phys: the list, or NULL
+ *
+ * The list is freed with its last reference.
  */
-void dma_buf_phys_free(struct dma_buf_phys *phys)
+void dma_buf_phys_put(struct dma_buf_phys *phys)
 {
-	kvfree(phys);
+	if (phys && refcount_dec_and_test(&phys->ref))
+		kvfree(phys);
 }
-EXPORT_SYMBOL_NS_GPL(dma_buf_phys_free, DMA_BUF);
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_put, DMA_BUF);
 
 /**
- * dma_buf_phys_unmap_free - unmap_phys of exporters that lend fresh lists
+ * dma_buf_phys_unmap_put - unmap_phys of exporters that lend references
  * @attach: the attachment
- * @phys: a list from dma_buf_phys_alloc() or dma_buf_phys_dup()
- *
- * For an exporter whose map_phys returns a list made for the call.
+ * @phys: a list that map_phys returned, from dma_buf_phys_get() or made
+ *	for the call with dma_buf_phys_alloc()
  */
-void dma_buf_phys_unmap_free(struct dma_buf_attachment *attach,
-			     struct dma_buf_phys *phys)
+void dma_buf_phys_unmap_put(struct dma_buf_attachment *attach,
+			    struct dma_buf_phys *phys)
 {
-	dma_buf_phys_free(phys);
+	dma_buf_phys_put(phys);
 }
-EXPORT_SYMBOL_NS_GPL(dma_buf_phys_unmap_free, DMA_BUF);
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_unmap_put, DMA_BUF);

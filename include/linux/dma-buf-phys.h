@@ -27,6 +27,7 @@
 #define __DMA_BUF_PHYS_H__
 
 #include <linux/dma-buf.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 
 struct dma_buf;
@@ -70,6 +71,8 @@ struct dma_buf_phys_vec {
 
 /**
  * struct dma_buf_phys - a whole buffer as physical ranges
+ * @ref: references: the exporter's, and one per mapping it lends; a list
+ *	that has been lent never changes
  * @attr: memory attribute of every range
  * @nr_ranges: number of entries in @ranges
  * @max_ranges: number of entries allocated
@@ -79,6 +82,7 @@ struct dma_buf_phys_vec {
  *	importer sees the contiguity it may use for block mappings.
  */
 struct dma_buf_phys {
+	refcount_t ref;
 	enum dma_buf_mem_attr attr;
 	unsigned int nr_ranges;
 	unsigned int max_ranges;
@@ -113,11 +117,25 @@ void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
 /* For exporters. */
 struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,
 					enum dma_buf_mem_attr attr);
-int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr,
-		     size_t len);
-struct dma_buf_phys *dma_buf_phys_dup(const struct dma_buf_phys *phys);
-void dma_buf_phys_free(struct dma_buf_phys *phys);
-void dma_buf_phys_unmap_free(struct dma_buf_attachment *attach,
-			     struct dma_buf_phys *phys);
+int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr, u64 len);
+void dma_buf_phys_put(struct dma_buf_phys *phys);
+void dma_buf_phys_unmap_put(struct dma_buf_attachment *attach,
+			    struct dma_buf_phys *phys);
+
+/**
+ * dma_buf_phys_get - take a reference to a range list, to lend it
+ * @phys: the list; it must not change from now on
+ *
+ * For an exporter's map_phys: the importer gets the exporter's own list
+ * rather than a copy, and gives the reference back through unmap_phys
+ * (dma_buf_phys_unmap_put()).
+ *
+ * Return: @phys.
+ */
+static inline struct dma_buf_phys *dma_buf_phys_get(struct dma_buf_phys *phys)
+{
+	refcount_inc(&phys->ref);
+	return phys;
+}
 
 #endif /* __DMA_BUF_PHYS_H__ */

@@ -49,7 +49,7 @@ struct vfio_pci_dma_buf {
 	struct vfio_pci_core_device *vdev;
 	/* In vdev->dmabufs, under memory_lock. */
 	struct list_head node;
-	/* What map_phys hands out copies of; never changes. */
+	/* What map_phys lends references to; never changes. */
 	struct dma_buf_phys *phys;
 	/* Under dma_resv. */
 	bool revoked;
@@ -80,12 +80,10 @@ static struct dma_buf_phys *
 vfio_pci_dma_buf_map_phys(struct dma_buf_attachment *attach)
 {
 	struct vfio_pci_dma_buf *priv = attach->dmabuf->priv;
-	struct dma_buf_phys *phys;
 
 	if (priv->revoked)
 		return ERR_PTR(-ENODEV);
-	phys = dma_buf_phys_dup(priv->phys);
-	return phys ?: ERR_PTR(-ENOMEM);
+	return dma_buf_phys_get(priv->phys);
 }
 
 static void vfio_pci_dma_buf_release(struct dma_buf *dmabuf)
@@ -104,7 +102,7 @@ static void vfio_pci_dma_buf_release(struct dma_buf *dmabuf)
 		up_write(&priv->vdev->memory_lock);
 		vfio_device_put_registration(&priv->vdev->vdev);
 	}
-	dma_buf_phys_free(priv->phys);
+	dma_buf_phys_put(priv->phys);
 	kfree(priv);
 }
 
@@ -112,7 +110,7 @@ static const struct dma_buf_ops vfio_pci_dma_buf_ops = {
 	.attach = vfio_pci_dma_buf_attach,
 	.release = vfio_pci_dma_buf_release,
 	.map_phys = vfio_pci_dma_buf_map_phys,
-	.unmap_phys = dma_buf_phys_unmap_free,
+	.unmap_phys = dma_buf_phys_unmap_put,
 };
 
 /**
@@ -379,7 +377,7 @@ err_put_registration:
 err_free_priv:
 	kfree(priv);
 err_free_phys:
-	dma_buf_phys_free(phys);
+	dma_buf_phys_put(phys);
 err_free_ranges:
 	kfree(ranges);
 	return ret;
