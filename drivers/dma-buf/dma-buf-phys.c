@@ -61,17 +61,61 @@
  * the pages for as long as the ranges are mapped; the importer takes no
  * page reference of its own and must not drop one it did not take.
  *
- * Why the whole buffer at once and not a lookup per offset: the importer
- * validates under the exporter's lock, and taking that lock in every page
- * fault would serialise the faults of all vCPUs on it.  With the list, the
- * lock is taken once per invalidation.  iommufd's importer of VFIO buffers
- * took the same shape in 6.19.
+ * **Mappings made outside the lock.** The rule above holds for handing
+ * out the ranges, not for everything built from them.  KVM installs its
+ * stage-2 (NPT, EPT) entries at guest fault time, without dma_resv: a
+ * fault reads mmu_invalidate_seq, then a snapshot of the ranges that it
+ * copied under dma_resv, and installs the entry under mmu_lock only if
+ * the sequence has not moved.  Its invalidate_mappings withdraws the
+ * snapshot, bumps the sequence and zaps every entry before it returns.
+ * This is safe because the ranges stay valid until the exporter
+ * invalidates, and the exporter invalidates, under dma_resv, before it
+ * moves or frees anything: no entry can outlive the callback.  It is the
+ * same protocol as KVM's MMU notifiers for memory with a VMA.
  *
- * Why this answers the objection that dma-buf must not hand PFNs to
- * importers: the ranges are lent under the exporter's lock and taken back
- * under it, with the attribute the exporter chose; the importer never
- * decides on its own how or for how long to map the memory, and an
- * importer that cannot give mappings back cannot attach.
+ * **Who may export.** Only an exporter whose memory stays where it is for
+ * as long as it is lent, and which takes it back synchronously: pinned
+ * pages (udmabuf), PCI BARs (vfio-pci), device memory that does not move
+ * (nvgrace-gpu).  An exporter that moves memory in the background, with
+ * the move ordered by fences and the old location reused once they
+ * signal (TTM-managed VRAM), must not implement map_phys: an importer that
+ * maps at fault time has no fence to wait on, and the exporter would have
+ * to invalidate and wait before every eviction.  König said as much in
+ * the 2025 discussion of a dma-buf get_pfn() for KVM: a lookup outside
+ * dma_resv is usable only with pre-allocated, hard-pinned memory.
+ *
+ * Why the whole buffer at once and not a lookup per offset: taking
+ * dma_resv in every page fault would serialise the faults of all vCPUs on
+ * it, and stall them behind an exporter that holds it across a fence
+ * wait.  With the list, an importer takes the lock once per invalidation.
+ * iommufd's importer of VFIO buffers took the same shape in 6.19.
+ *
+ * **The objections, one by one.**  In review of the 2026 mapping-types RFC
+ * (a physical address list type, "required by iommufd and kvm"), König
+ * answered that direct physical address access by importers had caused
+ * many problems, and that the importer should rather hand its address
+ * space to the exporter to map into.
+ *
+ *  - Direct access to physical addresses: the problems came from importers
+ *    that kept using addresses after the exporter had moved the memory.
+ *    Here an importer holds the addresses only between map and
+ *    invalidate, the invalidate is synchronous, and an exporter that
+ *    cannot promise both does not offer the interface.  The addresses are
+ *    not DMA addresses: the importer writes CPU-side page tables for a
+ *    guest, so no IOMMU, P2P distance or bus address is involved.
+ *  - Giving the address space to the exporter: KVM's address space is the
+ *    guest's stage 2, which KVM fills lazily at fault time, under its own
+ *    mmu_lock and invalidation protocol, shared with MMU notifiers and
+ *    guest_memfd.  An exporter that wrote it would have to follow that
+ *    protocol, and every exporter would carry a copy of KVM's MMU rules;
+ *    Xu Yilun said the same of KVM in that thread.  What the objection asks
+ *    for is kept: the exporter decides what is mapped (the ranges), how
+ *    (the attribute) and until when (invalidate_mappings).
+ *  - The memory type: the importer does not guess it, as KVM does from a
+ *    VMA; the exporter gives it, and tells RAM (which can be cleaned
+ *    through the linear map) from other cacheable memory.
+ *  - Poison and struct pages: the importer takes no page reference, and
+ *    hears of poison from the exporter rather than through the pages.
  *
  * Lock order: dma_resv, then the importer's locks (KVM's mmu_lock).  The
  * callbacks run under dma_resv, so an importer must never take dma_resv

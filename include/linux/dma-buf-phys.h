@@ -21,7 +21,10 @@
  *    go back with dma_buf_unmap_phys();
  *  - dma_buf_poison_notify() tells every importer of a poisoned range.
  * The exporter hands out the ranges under its lock and takes them back
- * under it, so nothing stays mapped behind its back.
+ * under it.  An importer that maps them later, outside the lock (KVM at
+ * fault time), orders its mappings against invalidate_mappings with a
+ * sequence count, and only exporters whose memory does not move while it
+ * is lent may offer the ranges: see the DOC section of dma-buf-phys.c.
  */
 #ifndef __DMA_BUF_PHYS_H__
 #define __DMA_BUF_PHYS_H__
