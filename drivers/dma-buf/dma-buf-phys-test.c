@@ -6,8 +6,8 @@
  * device that userspace binds to this driver through driver_override, gives
  * them the memory attribute it is asked for, and revokes, restores and
  * reports poison on request.  The importer attaches to any dma-buf with
- * dma_buf_phys_attach() and reports what it was given and told.  Both are
- * driven through the ioctls of dma-buf-phys-test.h; see
+ * dma_buf_mapping_attach() and reports what it was given and told.  Both
+ * are driven through the ioctls of dma-buf-phys-test.h; see
  * tools/testing/selftests/drivers/dma-buf-phys/.
  *
  * The pool is registered as an owner of its pfns (linux/pfn_poison.h), so
@@ -111,11 +111,25 @@ static void phys_test_release(struct dma_buf *dmabuf)
 	kfree(buf);
 }
 
+static const struct dma_buf_mapping_pal_exp_ops phys_test_pal_ops = {
+	.map_phys = phys_test_map_phys,
+	.unmap_phys = dma_buf_phys_unmap_put,
+};
+
+/* Offers the physical address list; called with the dma_resv lock held. */
+static int phys_test_match_mapping(struct dma_buf_match_args *args)
+{
+	struct dma_buf_mapping_match exp[] = {
+		DMA_BUF_EMAPPING_PAL(&phys_test_pal_ops),
+	};
+
+	return dma_buf_match_mapping(args, exp, ARRAY_SIZE(exp));
+}
+
 static const struct dma_buf_ops phys_test_ops = {
 	.attach = phys_test_attach,
 	.release = phys_test_release,
-	.map_phys = phys_test_map_phys,
-	.unmap_phys = dma_buf_phys_unmap_put,
+	.match_mapping = phys_test_match_mapping,
 };
 
 /* An ordinary exporter's DMA mapping, here one that always fails. */
@@ -131,7 +145,10 @@ static void phys_test_unmap_dma_buf(struct dma_buf_attachment *a,
 {
 }
 
-/* The same buffers, from an exporter that does not offer map_phys. */
+/*
+ * The same buffers, from an exporter that does not offer the physical
+ * address list, as one that moves its memory (TTM) must not.
+ */
 static const struct dma_buf_ops phys_test_nophys_ops = {
 	.map_dma_buf = phys_test_map_dma_buf,
 	.unmap_dma_buf = phys_test_unmap_dma_buf,
@@ -327,7 +344,7 @@ phys_test_importer_invalidate_mappings(struct dma_buf_attachment *attach)
 
 	imp->invalidate_mappings++;
 	if (imp->phys) {
-		dma_buf_unmap_phys(attach, imp->phys);
+		dma_buf_pal_unmap_phys(attach, imp->phys);
 		imp->phys = NULL;
 	}
 }
@@ -376,7 +393,7 @@ static int phys_test_importer_map(struct phys_test_importer *imp,
 	/* No user access under dma_resv: mmap_lock nests outside it. */
 	dma_resv_lock(imp->dmabuf->resv, NULL);
 	if (!imp->phys) {
-		phys = dma_buf_map_phys(imp->attach);
+		phys = dma_buf_pal_map_phys(imp->attach);
 		if (IS_ERR(phys)) {
 			ret = PTR_ERR(phys);
 			goto out_unlock;
@@ -449,7 +466,7 @@ static int phys_test_importer_release(struct inode *inode, struct file *file)
 
 	dma_resv_lock(imp->dmabuf->resv, NULL);
 	if (imp->phys)
-		dma_buf_unmap_phys(imp->attach, imp->phys);
+		dma_buf_pal_unmap_phys(imp->attach, imp->phys);
 	imp->phys = NULL;
 	dma_resv_unlock(imp->dmabuf->resv);
 
@@ -468,6 +485,7 @@ static const struct file_operations phys_test_importer_fops = {
 
 static int phys_test_import(struct dma_buf_phys_test_import __user *uarg)
 {
+	const struct dma_buf_mapping_match pal = DMA_BUF_IMAPPING_PAL();
 	struct dma_buf_phys_test_import arg;
 	struct phys_test_importer *imp;
 	int ret;
@@ -485,10 +503,10 @@ static int phys_test_import(struct dma_buf_phys_test_import __user *uarg)
 		ret = PTR_ERR(imp->dmabuf);
 		goto err_free;
 	}
-	imp->attach = dma_buf_phys_attach(imp->dmabuf,
-					  arg.flags & DMA_BUF_PHYS_TEST_IMPORT_F_PINNED ?
-					  &phys_test_importer_pinned_ops :
-					  &phys_test_importer_ops, imp);
+	imp->attach = dma_buf_mapping_attach(imp->dmabuf, &pal, 1,
+					     arg.flags & DMA_BUF_PHYS_TEST_IMPORT_F_PINNED ?
+					     &phys_test_importer_pinned_ops :
+					     &phys_test_importer_ops, imp);
 	if (IS_ERR(imp->attach)) {
 		ret = PTR_ERR(imp->attach);
 		goto err_put;

@@ -42,7 +42,10 @@ struct dma_buf_phys_test_chunk {
 	__u64 len;
 };
 
-/* Export without map_phys, as an exporter that lacks the interface. */
+/*
+ * Export without the physical address list mapping type, as an exporter
+ * that lacks it, or one that moves its memory and must not offer it.
+ */
 #define DMA_BUF_PHYS_TEST_F_NO_PHYS	_BITUL(0)
 /* Export read-only (O_RDONLY) instead of O_RDWR. */
 #define DMA_BUF_PHYS_TEST_F_RDONLY	_BITUL(1)

@@ -14,9 +14,13 @@
  * which the exporter allows them to be mapped, and notice of poisoned
  * memory.
  *
- * **Attach.** dma_buf_phys_attach() attaches an importer without a device.
- * The exporter must implement &dma_buf_ops.map_phys and
- * &dma_buf_ops.unmap_phys, else the attach fails with -EOPNOTSUPP.  An
+ * **Attach.** dma_buf_mapping_attach() attaches an importer without a
+ * device, for the physical address list (PAL) mapping type, which the
+ * importer asks for with DMA_BUF_IMAPPING_PAL().  The exporter offers it in
+ * its &dma_buf_ops.match_mapping, with DMA_BUF_EMAPPING_PAL() and its
+ * &struct dma_buf_mapping_pal_exp_ops; an exporter that does not offer it
+ * makes the attach fail with -EOPNOTSUPP.  These are the names of the 2026
+ * mapping-types RFC, of which only the PAL type is backported.  An
  * exporter that ever revokes refuses, in its &dma_buf_ops.attach, importers
  * for which dma_buf_attach_revocable() is false (-EOPNOTSUPP, as VFIO does
  * in 7.1): those without &dma_buf_attach_ops.invalidate_mappings, which
@@ -24,9 +28,9 @@
  * (udmabuf) may accept them.  The attachment is released with
  * dma_buf_detach().
  *
- * **Map.** With the buffer's dma_resv lock held, dma_buf_map_phys() returns
- * the whole buffer as a &struct dma_buf_phys: the ranges in buffer order,
- * physically contiguous runs merged into one range, and one
+ * **Map.** With the buffer's dma_resv lock held, dma_buf_pal_map_phys()
+ * returns the whole buffer as a &struct dma_buf_phys: the ranges in buffer
+ * order, physically contiguous runs merged into one range, and one
  * &enum dma_buf_mem_attr for all of them.  The importer reads contiguity,
  * hence the block sizes it may use, directly off the list.  A revoked
  * buffer fails the map with -ENODEV; the importer tries again after the
@@ -35,7 +39,7 @@
  * **Invalidate.** The exporter revokes or moves the memory with
  * dma_buf_invalidate_mappings(), holding the same dma_resv lock; the
  * importer's invalidate_mappings must remove every mapping of the ranges
- * before it returns and give them back with dma_buf_unmap_phys(): 7.1's
+ * before it returns and give them back with dma_buf_pal_unmap_phys(): 7.1's
  * "unmap within bounded time", with the bound being the callback itself,
  * so that the exporter need not wait afterwards.  Validation (map) and
  * invalidation happen under the one lock, so an importer can
@@ -78,7 +82,7 @@
  * pages (udmabuf), PCI BARs (vfio-pci), device memory that does not move
  * (nvgrace-gpu).  An exporter that moves memory in the background, with
  * the move ordered by fences and the old location reused once they
- * signal (TTM-managed VRAM), must not implement map_phys: an importer that
+ * signal (TTM-managed VRAM), must not offer the PAL type: an importer that
  * maps at fault time has no fence to wait on, and the exporter would have
  * to invalidate and wait before every eviction.  König said as much in
  * the 2025 discussion of a dma-buf get_pfn() for KVM: a lookup outside
@@ -148,15 +152,59 @@ bool dma_buf_attach_revocable(struct dma_buf_attachment *attach)
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_attach_revocable, DMA_BUF);
 
+/* The physical address list type: what this file is about. */
+const struct dma_buf_mapping_type dma_buf_mapping_pal_type = {
+	.name = "Physical Address List",
+};
+EXPORT_SYMBOL_NS_GPL(dma_buf_mapping_pal_type, DMA_BUF);
+
 /**
- * dma_buf_phys_attach - attach an importer that maps physical ranges
+ * dma_buf_match_mapping - pick the mapping type of an attachment
+ * @args: what the exporter's match_mapping was given
+ * @exp: the types the exporter offers, in its order of preference
+ * @exp_len: the number of @exp
+ *
+ * For an exporter's &dma_buf_ops.match_mapping: the first of @exp that the
+ * importer accepts becomes the attachment's type.
+ *
+ * Context: the buffer's dma_resv lock must be held.
+ *
+ * Return: 0, or -EOPNOTSUPP if the importer accepts none of @exp.  (The
+ * RFC returns -EINVAL; KVM's uAPI documents EOPNOTSUPP for a buffer whose
+ * exporter gives no physical ranges.)
+ */
+int dma_buf_match_mapping(struct dma_buf_match_args *args,
+			  const struct dma_buf_mapping_match *exp,
+			  size_t exp_len)
+{
+	size_t e, i;
+
+	dma_resv_assert_held(args->dmabuf->resv);
+	for (e = 0; e < exp_len; e++) {
+		for (i = 0; i < args->imp_len; i++) {
+			if (exp[e].type != args->imp_matches[i].type)
+				continue;
+			args->attach->map_type = exp[e];
+			return 0;
+		}
+	}
+	return -EOPNOTSUPP;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_match_mapping, DMA_BUF);
+
+/**
+ * dma_buf_mapping_attach - attach an importer by mapping type
  * @dmabuf: the buffer
+ * @importer_matches: the types the importer accepts, from
+ *	DMA_BUF_IMAPPING_PAL(); only the PAL type exists here
+ * @match_len: the number of @importer_matches
  * @importer_ops: the importer's callbacks: invalidate_mappings for an
  *	importer that gives its mappings back (dma_buf_attach_revocable())
  * @importer_priv: the importer's data, stored in attach->importer_priv
  *
- * Unlike dma_buf_dynamic_attach() there is no device: the importer never
- * asks for a DMA mapping (dma_buf_map_attachment() fails on the returned
+ * The exporter's &dma_buf_ops.match_mapping chooses the type.  Unlike
+ * dma_buf_dynamic_attach() there is no device: the importer never asks for
+ * a DMA mapping (dma_buf_map_attachment() fails on the returned
  * attachment) and nothing is mapped at attach time.  The importer keeps
  * its own reference to @dmabuf for as long as it is attached, and detaches
  * with dma_buf_detach().
@@ -164,38 +212,53 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_attach_revocable, DMA_BUF);
  * Context: process context; takes the buffer's dma_resv lock, so the
  * caller must not hold it.
  *
- * Return: the attachment; ERR_PTR(-EOPNOTSUPP) if the exporter cannot give
- * physical ranges, or the exporter's error (-EOPNOTSUPP for an importer it
- * cannot revoke, -ENODEV for a buffer revoked for good, for instance).
+ * Return: the attachment; ERR_PTR(-EOPNOTSUPP) if the exporter offers none
+ * of the types (an exporter that moves its memory offers no PAL), or the
+ * exporter's error (-EOPNOTSUPP for an importer it cannot revoke, -ENODEV
+ * for a buffer revoked for good, for instance); ERR_PTR(-EINVAL) for a
+ * type other than PAL.
  */
 struct dma_buf_attachment *
-dma_buf_phys_attach(struct dma_buf *dmabuf,
-		    const struct dma_buf_attach_ops *importer_ops,
-		    void *importer_priv)
+dma_buf_mapping_attach(struct dma_buf *dmabuf,
+		       const struct dma_buf_mapping_match *importer_matches,
+		       size_t match_len,
+		       const struct dma_buf_attach_ops *importer_ops,
+		       void *importer_priv)
 {
+	struct dma_buf_match_args args = {
+		.dmabuf = dmabuf,
+		.imp_matches = importer_matches,
+		.imp_len = match_len,
+	};
 	struct dma_buf_attachment *attach;
+	size_t i;
 	int ret;
 
-	if (!dmabuf->ops->map_phys || !dmabuf->ops->unmap_phys)
-		return ERR_PTR(-EOPNOTSUPP);
-	if (WARN_ON(!importer_ops))
+	if (WARN_ON(!dmabuf || !importer_ops))
 		return ERR_PTR(-EINVAL);
+	for (i = 0; i < match_len; i++)
+		if (importer_matches[i].type != &dma_buf_mapping_pal_type)
+			return ERR_PTR(-EINVAL);
+	if (!dmabuf->ops->match_mapping)
+		return ERR_PTR(-EOPNOTSUPP);
 
 	attach = kzalloc(sizeof(*attach), GFP_KERNEL);
 	if (!attach)
 		return ERR_PTR(-ENOMEM);
-
 	attach->dmabuf = dmabuf;
 	attach->importer_ops = importer_ops;
 	attach->importer_priv = importer_priv;
 	attach->phys = true;
+	args.attach = attach;
 
-	if (dmabuf->ops->attach) {
+	dma_resv_lock(dmabuf->resv, NULL);
+	ret = dmabuf->ops->match_mapping(&args);
+	dma_resv_unlock(dmabuf->resv);
+	if (!ret && dmabuf->ops->attach)
 		ret = dmabuf->ops->attach(dmabuf, attach);
-		if (ret) {
-			kfree(attach);
-			return ERR_PTR(ret);
-		}
+	if (ret) {
+		kfree(attach);
+		return ERR_PTR(ret);
 	}
 
 	dma_resv_lock(dmabuf->resv, NULL);
@@ -203,57 +266,68 @@ dma_buf_phys_attach(struct dma_buf *dmabuf,
 	dma_resv_unlock(dmabuf->resv);
 	return attach;
 }
-EXPORT_SYMBOL_NS_GPL(dma_buf_phys_attach, DMA_BUF);
+EXPORT_SYMBOL_NS_GPL(dma_buf_mapping_attach, DMA_BUF);
+
+static const struct dma_buf_mapping_pal_exp_ops *
+dma_buf_pal_ops(struct dma_buf_attachment *attach)
+{
+	if (!attach->phys ||
+	    attach->map_type.type != &dma_buf_mapping_pal_type)
+		return NULL;
+	return container_of(attach->map_type.exp_ops,
+			    struct dma_buf_mapping_pal_exp_ops, ops);
+}
 
 /**
- * dma_buf_map_phys - get the physical ranges of a whole buffer
- * @attach: an attachment from dma_buf_phys_attach()
+ * dma_buf_pal_map_phys - get the physical ranges of a whole buffer
+ * @attach: an attachment of the PAL type, from dma_buf_mapping_attach()
  *
  * The ranges stay valid until the importer's invalidate_mappings is called.
  * From then on the importer must not use them, and must give them back with
- * dma_buf_unmap_phys(), from the callback or later.  For memory with struct
- * pages the exporter keeps the pages until then; the importer takes no page
- * reference of its own, and must not drop one it did not take.
+ * dma_buf_pal_unmap_phys(), from the callback or later.  For memory with
+ * struct pages the exporter keeps the pages until then; the importer takes
+ * no page reference of its own, and must not drop one it did not take.
  *
  * Context: the buffer's dma_resv lock must be held.
  *
  * Return: the ranges; ERR_PTR(-ENODEV) while the exporter has revoked the
- * buffer; ERR_PTR(-EINVAL) for an attachment of another kind; or another
+ * buffer; ERR_PTR(-EINVAL) for an attachment of another type; or another
  * exporter error.
  */
-struct dma_buf_phys *dma_buf_map_phys(struct dma_buf_attachment *attach)
+struct dma_buf_phys *dma_buf_pal_map_phys(struct dma_buf_attachment *attach)
 {
-	struct dma_buf *dmabuf = attach->dmabuf;
-
+	const struct dma_buf_mapping_pal_exp_ops *ops = dma_buf_pal_ops(attach);
 	struct dma_buf_phys *phys;
 
-	dma_resv_assert_held(dmabuf->resv);
-	if (!attach->phys)
+	dma_resv_assert_held(attach->dmabuf->resv);
+	if (!ops)
 		return ERR_PTR(-EINVAL);
-	phys = dmabuf->ops->map_phys(attach);
+	phys = ops->map_phys(attach);
 	if (!IS_ERR(phys))
 		attach->phys_maps++;
 	return phys;
 }
-EXPORT_SYMBOL_NS_GPL(dma_buf_map_phys, DMA_BUF);
+EXPORT_SYMBOL_NS_GPL(dma_buf_pal_map_phys, DMA_BUF);
 
 /**
- * dma_buf_unmap_phys - give back what dma_buf_map_phys() returned
+ * dma_buf_pal_unmap_phys - give back what dma_buf_pal_map_phys() returned
  * @attach: the attachment the ranges were returned for
  * @phys: the ranges
  *
  * Context: the buffer's dma_resv lock must be held.
  */
-void dma_buf_unmap_phys(struct dma_buf_attachment *attach,
-			struct dma_buf_phys *phys)
+void dma_buf_pal_unmap_phys(struct dma_buf_attachment *attach,
+			    struct dma_buf_phys *phys)
 {
+	const struct dma_buf_mapping_pal_exp_ops *ops = dma_buf_pal_ops(attach);
+
 	dma_resv_assert_held(attach->dmabuf->resv);
-	if (WARN_ON(!attach->phys_maps))
+	if (WARN_ON(!ops || !attach->phys_maps))
 		return;
 	attach->phys_maps--;
-	attach->dmabuf->ops->unmap_phys(attach, phys);
+	ops->unmap_phys(attach, phys);
 }
-EXPORT_SYMBOL_NS_GPL(dma_buf_unmap_phys, DMA_BUF);
+EXPORT_SYMBOL_NS_GPL(dma_buf_pal_unmap_phys, DMA_BUF);
 
 /**
  * dma_buf_poison_notify - tell every importer that memory is poisoned
@@ -310,7 +384,7 @@ void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_poison_pfn, DMA_BUF);
 
 /**
- * dma_buf_phys_alloc - allocate a range list, for an exporter's map_phys
+ * dma_buf_phys_alloc - allocate a range list, for an exporter's map_phys()
  * @max_ranges: the most ranges that dma_buf_phys_add() will add
  * @attr: the memory attribute of the buffer
  *

@@ -9,16 +9,17 @@
  *
  * The contract is dma-buf's dynamic one, with the same lock for
  * validation and invalidation, in the vocabulary of Linux 7.1's revoke:
- *  - dma_buf_phys_attach() attaches an importer; an exporter that revokes
- *    refuses, in its attach op, an importer for which
- *    dma_buf_attach_revocable() is false;
- *  - dma_buf_map_phys(), under the buffer's dma_resv lock, returns the
+ *  - dma_buf_mapping_attach() attaches an importer for the physical
+ *    address list (PAL) mapping type, if the exporter offers it; an
+ *    exporter that revokes refuses, in its attach op, an importer for
+ *    which dma_buf_attach_revocable() is false;
+ *  - dma_buf_pal_map_phys(), under the buffer's dma_resv lock, returns the
  *    whole buffer as physical ranges and one memory attribute;
  *  - the ranges stay valid until the exporter calls
  *    dma_buf_invalidate_mappings() (a revoke, or a move), which calls the
  *    importer's invalidate_mappings with the same lock held; the callback
  *    must drop every use of the ranges before it returns, and the ranges
- *    go back with dma_buf_unmap_phys();
+ *    go back with dma_buf_pal_unmap_phys();
  *  - dma_buf_poison_notify() tells every importer of a poisoned range.
  * The exporter hands out the ranges under its lock and takes them back
  * under it.  An importer that maps them later, outside the lock (KVM at
@@ -106,13 +107,96 @@ static inline void dma_buf_invalidate_mappings(struct dma_buf *dmabuf)
 }
 
 bool dma_buf_attach_revocable(struct dma_buf_attachment *attach);
+
+/*
+ * Mapping types, negotiated at attach, after the 2026 mapping-types RFC:
+ * the importer lists the types it accepts, the exporter's match_mapping
+ * picks the first of its own that the importer accepts.  Only the
+ * physical address list (PAL) type exists in this backport.
+ */
+
+/* Tag that starts every exporter's operations for a mapping type. */
+struct dma_buf_mapping_exp_ops {};
+
+/**
+ * struct dma_buf_mapping_type - a mapping type
+ * @name: its name, for debugging
+ */
+struct dma_buf_mapping_type {
+	const char *name;
+};
+
+/**
+ * struct dma_buf_match_args - what an exporter's match_mapping gets
+ * @dmabuf: the buffer
+ * @attach: the attachment being made
+ * @imp_matches: the types the importer accepts
+ * @imp_len: the number of @imp_matches
+ */
+struct dma_buf_match_args {
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	const struct dma_buf_mapping_match *imp_matches;
+	size_t imp_len;
+};
+
+int dma_buf_match_mapping(struct dma_buf_match_args *args,
+			  const struct dma_buf_mapping_match *exp,
+			  size_t exp_len);
+
+extern const struct dma_buf_mapping_type dma_buf_mapping_pal_type;
+
+/**
+ * struct dma_buf_mapping_pal_exp_ops - an exporter's PAL operations
+ * @ops: the tag
+ * @map_phys: return the whole buffer as physical ranges with their memory
+ *	attribute; called with the reservation lock held
+ * @unmap_phys: take back what @map_phys returned; called with the
+ *	reservation lock held
+ */
+struct dma_buf_mapping_pal_exp_ops {
+	struct dma_buf_mapping_exp_ops ops;
+	struct dma_buf_phys *(*map_phys)(struct dma_buf_attachment *attach);
+	void (*unmap_phys)(struct dma_buf_attachment *attach,
+			   struct dma_buf_phys *phys);
+};
+
+/**
+ * DMA_BUF_IMAPPING_PAL - an importer accepts physical address lists
+ *
+ * Return: the match, for the list given to dma_buf_mapping_attach().
+ */
+static inline struct dma_buf_mapping_match DMA_BUF_IMAPPING_PAL(void)
+{
+	return (struct dma_buf_mapping_match){
+		.type = &dma_buf_mapping_pal_type,
+	};
+}
+
+/**
+ * DMA_BUF_EMAPPING_PAL - an exporter offers physical address lists
+ * @exp_ops: its operations
+ *
+ * Return: the match, for the list given to dma_buf_match_mapping().
+ */
+static inline struct dma_buf_mapping_match
+DMA_BUF_EMAPPING_PAL(const struct dma_buf_mapping_pal_exp_ops *exp_ops)
+{
+	return (struct dma_buf_mapping_match){
+		.type = &dma_buf_mapping_pal_type,
+		.exp_ops = &exp_ops->ops,
+	};
+}
+
 struct dma_buf_attachment *
-dma_buf_phys_attach(struct dma_buf *dmabuf,
-		    const struct dma_buf_attach_ops *importer_ops,
-		    void *importer_priv);
-struct dma_buf_phys *dma_buf_map_phys(struct dma_buf_attachment *attach);
-void dma_buf_unmap_phys(struct dma_buf_attachment *attach,
-			struct dma_buf_phys *phys);
+dma_buf_mapping_attach(struct dma_buf *dmabuf,
+		       const struct dma_buf_mapping_match *importer_matches,
+		       size_t match_len,
+		       const struct dma_buf_attach_ops *importer_ops,
+		       void *importer_priv);
+struct dma_buf_phys *dma_buf_pal_map_phys(struct dma_buf_attachment *attach);
+void dma_buf_pal_unmap_phys(struct dma_buf_attachment *attach,
+			    struct dma_buf_phys *phys);
 void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len);
 void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
 			     const struct dma_buf_phys *phys, unsigned long pfn);

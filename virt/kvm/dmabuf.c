@@ -132,7 +132,7 @@ static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 	int ret;
 
 	dma_resv_assert_held(kd->dmabuf->resv);
-	phys = dma_buf_map_phys(kd->attach);
+	phys = dma_buf_pal_map_phys(kd->attach);
 	if (IS_ERR(phys))
 		return PTR_ERR(phys);
 
@@ -159,7 +159,7 @@ static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 err_free:
 	kvfree(snap);
 err_unmap:
-	dma_buf_unmap_phys(kd->attach, phys);
+	dma_buf_pal_unmap_phys(kd->attach, phys);
 	return ret;
 }
 
@@ -178,7 +178,7 @@ static void kvm_dmabuf_unmap(struct kvm_dmabuf *kd)
 		kvfree_rcu(snap, rcu);
 	if (!kd->phys)
 		return;
-	dma_buf_unmap_phys(kd->attach, kd->phys);
+	dma_buf_pal_unmap_phys(kd->attach, kd->phys);
 	kd->phys = NULL;
 }
 
@@ -314,6 +314,7 @@ static const struct dma_buf_attach_ops kvm_dmabuf_attach_ops = {
 int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 		    unsigned int fd, u64 offset)
 {
+	const struct dma_buf_mapping_match pal = DMA_BUF_IMAPPING_PAL();
 	u64 size = (u64)slot->npages << PAGE_SHIFT, end;
 	struct dma_buf_attachment *attach;
 	struct kvm_dmabuf_snap *snap;
@@ -347,7 +348,8 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 	kd->offset = offset;
 	mt_init_flags(&kd->poisoned, MT_FLAGS_USE_RCU);
 
-	attach = dma_buf_phys_attach(dmabuf, &kvm_dmabuf_attach_ops, kd);
+	attach = dma_buf_mapping_attach(dmabuf, &pal, 1, &kvm_dmabuf_attach_ops,
+					kd);
 	if (IS_ERR(attach)) {
 		ret = PTR_ERR(attach);
 		goto err_free;

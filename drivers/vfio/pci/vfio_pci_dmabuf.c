@@ -106,11 +106,25 @@ static void vfio_pci_dma_buf_release(struct dma_buf *dmabuf)
 	kfree(priv);
 }
 
+static const struct dma_buf_mapping_pal_exp_ops vfio_pci_dma_buf_pal_ops = {
+	.map_phys = vfio_pci_dma_buf_map_phys,
+	.unmap_phys = dma_buf_phys_unmap_put,
+};
+
+/* The physical address list only; called with the dma_resv lock held. */
+static int vfio_pci_dma_buf_match_mapping(struct dma_buf_match_args *args)
+{
+	struct dma_buf_mapping_match exp[] = {
+		DMA_BUF_EMAPPING_PAL(&vfio_pci_dma_buf_pal_ops),
+	};
+
+	return dma_buf_match_mapping(args, exp, ARRAY_SIZE(exp));
+}
+
 static const struct dma_buf_ops vfio_pci_dma_buf_ops = {
 	.attach = vfio_pci_dma_buf_attach,
 	.release = vfio_pci_dma_buf_release,
-	.map_phys = vfio_pci_dma_buf_map_phys,
-	.unmap_phys = dma_buf_phys_unmap_put,
+	.match_mapping = vfio_pci_dma_buf_match_mapping,
 };
 
 /**
