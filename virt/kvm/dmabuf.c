@@ -150,6 +150,10 @@ static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 	ret = -EIO;
 	if (WARN_ON_ONCE(sum != kd->dmabuf->size))
 		goto err_free;
+	/* An attribute this code does not know is one it cannot map. */
+	ret = -EINVAL;
+	if (phys->attr >= DMA_BUF_MEM_NR)
+		goto err_free;
 	snap->attr = phys->attr;
 
 	kd->phys = phys;
@@ -306,10 +310,11 @@ static const struct dma_buf_attach_ops kvm_dmabuf_attach_ops = {
  * Return: 0; -EBADF for a bad @fd, -EINVAL for an fd that is not a
  * dma-buf, a misaligned @offset or a slot that does not fit in the buffer;
  * -EACCES for a buffer not opened for reading, or opened read-only and a
- * writable slot; -EOPNOTSUPP
- * for an exporter without the physical importer interface; -EINVAL for
- * memory whose attribute the architecture cannot map safely (cacheable
- * without FEAT_S2FWB on arm64); -ENODEV for a buffer revoked for good.
+ * writable slot; -EOPNOTSUPP for an exporter that does not offer physical
+ * address lists; -EINVAL for memory whose attribute the architecture
+ * cannot map safely (on arm64, cacheable memory other than RAM without
+ * FEAT_S2FWB, or any cacheable memory with MTE); -ENODEV for a buffer
+ * revoked for good.
  */
 int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 		    unsigned int fd, u64 offset)
@@ -633,8 +638,9 @@ enum dma_buf_mem_attr kvm_dmabuf_slot_attr(const struct kvm_memory_slot *slot)
 /*
  * Copy to @rd, or from @wr when @rd is NULL, at @pa.  dma_resv held.
  * Memory in the kernel's linear map (udmabuf's RAM) is reached through
- * it; device memory through a mapping of the page for this copy only,
- * with the strictest type: a mapping kept for the binding would cost the
+ * it; other memory through a mapping of the page for this copy only,
+ * write-back for cacheable memory and with the strictest type otherwise:
+ * a mapping kept for the binding would cost the
  * host page tables that dma-buf slots exist to avoid, and this is the
  * emulator's slow path.
  */
@@ -723,9 +729,9 @@ out:
  *
  * What kvm_read_guest() does for a slot without a host address: the x86
  * emulator and other KVM code that reads guest memory by gpa end here.
- * RAM (udmabuf) is reached through the kernel's linear map; device memory
- * is mapped for the copy only, as device memory, since a mapping kept for
- * the binding would cost the host page tables that these slots avoid.  The
+ * RAM (udmabuf) is reached through the kernel's linear map; other memory
+ * is mapped for the copy only (write-back if cacheable, else uncached),
+ * since a mapping kept for the binding would cost the host page tables that these slots avoid.  The
  * copy runs under the buffer's dma_resv lock, so that a revoke waits for
  * it.  This is the slow path; the guest's own accesses go through stage 2.
  *
@@ -787,7 +793,7 @@ static const char * const kvm_dmabuf_attr_names[] = {
 	[DMA_BUF_MEM_DEVICE] = "device",
 	[DMA_BUF_MEM_UNCACHED_ANY] = "uncached-any",
 	[DMA_BUF_MEM_CACHEABLE] = "cacheable",
-	[DMA_BUF_MEM_CACHEABLE_RAM] = "cacheable RAM",
+	[DMA_BUF_MEM_CACHEABLE_RAM] = "cacheable-ram",
 };
 
 /*

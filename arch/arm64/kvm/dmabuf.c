@@ -5,9 +5,13 @@
  * from a VMA.  See virt/kvm/dmabuf.c.
  *
  * Attributes: DEVICE is mapped Device-nGnRE, UNCACHED_ANY Normal-NC, both
- * never executable; CACHEABLE is mapped Normal-WB, which needs FEAT_S2FWB
- * (refused at bind time without it): the memory may have no kernel mapping
- * to clean the data cache through.  For the same reason an executable
+ * never executable; CACHEABLE_RAM and CACHEABLE are mapped Normal-WB.
+ * Without FEAT_S2FWB the stage-2 code cleans the data cache through the
+ * kernel's linear map, which only RAM has: CACHEABLE, memory that may have
+ * no kernel mapping, needs FWB and is refused at bind time without it, and
+ * a vCPU init after a run unmaps dma-buf slots (stage2_unmap_memslot()) so
+ * that a rebooted guest faults them in, and is cleaned for, again.  For the
+ * same reason an executable
  * mapping of cacheable memory needs either FEAT_DIC or memory in the
  * linear map, for the I-cache maintenance; otherwise an instruction fetch
  * gets a prefetch abort.
@@ -49,9 +53,11 @@ bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
 		return true;
 	case DMA_BUF_MEM_CACHEABLE_RAM:
 		return !kvm_has_mte(kvm);
-	default:
+	case DMA_BUF_MEM_CACHEABLE:
 		return cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) &&
 		       !kvm_has_mte(kvm);
+	default:
+		return false;
 	}
 }
 

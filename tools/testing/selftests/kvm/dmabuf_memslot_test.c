@@ -277,7 +277,22 @@ static void test_udmabuf(void)
 	kvm_vm_free(vm);
 	close(robuf);
 	close(create.memfd);
-	ksft_test_result_pass("udmabuf of a read-only memfd: O_RDONLY, writable slot EACCES\n");
+
+	/* Reopened write-only: the buffer is write-only, and never bound. */
+	create.memfd = open(path, O_WRONLY);
+	TEST_ASSERT(create.memfd >= 0, "reopening the memfd write-only");
+	robuf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(robuf >= 0, "udmabuf of a write-only memfd: %s",
+		    strerror(errno));
+	TEST_ASSERT((fcntl(robuf, F_GETFL) & O_ACCMODE) == O_WRONLY,
+		    "udmabuf of a write-only memfd exported with flags %#x",
+		    fcntl(robuf, F_GETFL));
+	vm = vm_create_barebones();
+	expect_bind(vm, EACCES, KVM_MEM_READONLY, TEST_SIZE, robuf, 0);
+	kvm_vm_free(vm);
+	close(robuf);
+	close(create.memfd);
+	ksft_test_result_pass("udmabuf of a read-only memfd: O_RDONLY, writable slot EACCES; write-only: O_WRONLY, EACCES\n");
 	view = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
 	TEST_ASSERT(view != MAP_FAILED, "mmap memfd");
 
@@ -1030,6 +1045,44 @@ static bool slot_mapped(struct kvm_vm *vm)
 	return false;
 }
 
+#ifdef __aarch64__
+/*
+ * A vCPU init after the vCPU has run (a guest reboot) unmaps stage 2 when
+ * there is no FEAT_S2FWB, so that the rebooted guest, with its MMU off,
+ * faults its memory in again and KVM cleans the caches for it.  KVM finds
+ * the memory to unmap through the VMM's VMAs, which a dma-buf slot does
+ * not have.
+ */
+static void test_vcpu_reinit(void)
+{
+	bool fwb = !kvm_dmabuf_cacheable_refused(), mapped;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int buf;
+
+	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
+	vm = run_guest_on(buf, NULL, &vcpu);
+	TEST_ASSERT(slot_mapped(vm), "the slot is not mapped after the guest ran");
+	aarch64_vcpu_setup(vcpu, NULL);
+	mapped = slot_mapped(vm);
+	TEST_ASSERT(mapped == fwb, "after the vCPU init, %s FWB: slot %s",
+		    fwb ? "with" : "without", mapped ? "still mapped" : "unmapped");
+	kvm_vm_free(vm);
+	close(buf);
+	ksft_test_result_pass("vCPU init after a run: slot %s\n",
+			      fwb ? "kept (FWB: no cache maintenance to redo)" :
+			      "unmapped (no FWB)");
+}
+
+#define NR_REINIT_RESULTS	1
+#else
+static void test_vcpu_reinit(void)
+{
+}
+
+#define NR_REINIT_RESULTS	0
+#endif
+
 static void expect_attachments(int buf, int n, const char *when)
 {
 	int got = phys_attachments(buf);
@@ -1353,7 +1406,7 @@ int main(int argc, char *argv[])
 
 	ksft_print_header();
 	ksft_set_plan(23 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
-		      NR_PREFETCH_RESULTS);
+		      NR_PREFETCH_RESULTS + NR_REINIT_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();
 	test_kvm_accesses();
@@ -1365,6 +1418,7 @@ int main(int argc, char *argv[])
 	test_table_in_slot();
 	test_emulated_cmpxchg();
 	test_mte();
+	test_vcpu_reinit();
 	test_vfio();
 	test_exporter_unbind();
 	ksft_finished();

@@ -267,7 +267,6 @@ TEST_F(phys, import_bad_input)
 TEST_F(phys, non_revocable_importer)
 {
 	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_2M };
-	struct udmabuf_create create = { .size = SZ_2M };
 	struct dma_buf_phys_test_import bad = { .flags = 2 };
 	struct dma_buf_phys_test_map map;
 	struct phys_range r[MAX_RANGES * 32];
@@ -288,12 +287,7 @@ TEST_F(phys, non_revocable_importer)
 	udev = open("/dev/udmabuf", O_RDWR);
 	if (udev < 0)
 		SKIP(return, "no /dev/udmabuf (CONFIG_UDMABUF)");
-	memfd = memfd_create("phys", MFD_ALLOW_SEALING);
-	ASSERT_LE(0, memfd);
-	ASSERT_EQ(0, ftruncate(memfd, SZ_2M));
-	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
-	create.memfd = memfd;
-	buf = ioctl(udev, UDMABUF_CREATE, &create);
+	buf = phys_udmabuf(udev, SZ_2M, &memfd);
 	ASSERT_LE(0, buf);
 	imp = phys_import_flags(self->dev, buf,
 				DMA_BUF_PHYS_TEST_IMPORT_F_PINNED);
