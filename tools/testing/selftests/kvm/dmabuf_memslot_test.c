@@ -243,14 +243,39 @@ static struct kvm_vm *run_guest_on(int buf, uint64_t *view,
 	return vm;
 }
 
+/*
+ * A udmabuf of the memfd at @path reopened with @mode is exported with
+ * that mode, and a slot with @slot_flags cannot be bound to it.
+ */
+static void expect_udmabuf_mode(int dev, const char *path, int mode,
+				uint32_t slot_flags)
+{
+	struct udmabuf_create create = { .size = TEST_SIZE };
+	struct kvm_vm *vm;
+	int buf;
+
+	create.memfd = open(path, mode);
+	TEST_ASSERT(create.memfd >= 0, "reopening the memfd with mode %d", mode);
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(buf >= 0, "udmabuf of a memfd of mode %d: %s", mode,
+		    strerror(errno));
+	TEST_ASSERT((fcntl(buf, F_GETFL) & O_ACCMODE) == mode,
+		    "udmabuf of a memfd of mode %d exported with flags %#x",
+		    mode, fcntl(buf, F_GETFL));
+	vm = vm_create_barebones();
+	expect_bind(vm, EACCES, slot_flags, TEST_SIZE, buf, 0);
+	kvm_vm_free(vm);
+	close(buf);
+	close(create.memfd);
+}
+
 /* udmabuf: memfd pages, cacheable; the guest's writes seen in the memfd. */
 static void test_udmabuf(void)
 {
-	struct udmabuf_create create = { .size = TEST_SIZE };
 	char path[PATH_MAX];
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	int dev, memfd, buf, robuf;
+	int dev, memfd, buf;
 	uint64_t *view;
 
 	dev = open("/dev/udmabuf", O_RDWR);
@@ -262,36 +287,13 @@ static void test_udmabuf(void)
 	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
 	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
 
-	/* The memfd reopened read-only: the buffer is read-only too. */
+	/*
+	 * The memfd reopened read-only or write-only: the buffer has that
+	 * mode too, and a slot that needs more access is refused.
+	 */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-	create.memfd = open(path, O_RDONLY);
-	TEST_ASSERT(create.memfd >= 0, "reopening the memfd read-only");
-	robuf = ioctl(dev, UDMABUF_CREATE, &create);
-	TEST_ASSERT(robuf >= 0, "udmabuf of a read-only memfd: %s",
-		    strerror(errno));
-	TEST_ASSERT((fcntl(robuf, F_GETFL) & O_ACCMODE) == O_RDONLY,
-		    "udmabuf of a read-only memfd exported with flags %#x",
-		    fcntl(robuf, F_GETFL));
-	vm = vm_create_barebones();
-	expect_bind(vm, EACCES, 0, TEST_SIZE, robuf, 0);
-	kvm_vm_free(vm);
-	close(robuf);
-	close(create.memfd);
-
-	/* Reopened write-only: the buffer is write-only, and never bound. */
-	create.memfd = open(path, O_WRONLY);
-	TEST_ASSERT(create.memfd >= 0, "reopening the memfd write-only");
-	robuf = ioctl(dev, UDMABUF_CREATE, &create);
-	TEST_ASSERT(robuf >= 0, "udmabuf of a write-only memfd: %s",
-		    strerror(errno));
-	TEST_ASSERT((fcntl(robuf, F_GETFL) & O_ACCMODE) == O_WRONLY,
-		    "udmabuf of a write-only memfd exported with flags %#x",
-		    fcntl(robuf, F_GETFL));
-	vm = vm_create_barebones();
-	expect_bind(vm, EACCES, KVM_MEM_READONLY, TEST_SIZE, robuf, 0);
-	kvm_vm_free(vm);
-	close(robuf);
-	close(create.memfd);
+	expect_udmabuf_mode(dev, path, O_RDONLY, 0);
+	expect_udmabuf_mode(dev, path, O_WRONLY, KVM_MEM_READONLY);
 	ksft_test_result_pass("udmabuf of a read-only or write-only memfd: its mode, EACCES\n");
 	view = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
 	TEST_ASSERT(view != MAP_FAILED, "mmap memfd");
