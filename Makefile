@@ -18,6 +18,15 @@
 #                   only those runs, and builds only their kernels;
 #                   CONFIGS="config ..." builds only those build-only
 #                   configs, CONFIGS=none none
+#                   SERIES=none skips the series check (below)
+#   make series     write build/series/: the series a maintainer receives,
+#                   git format-patch against the pristine source, one commit
+#                   per quilt patch with the new files series/new-files
+#                   gives it, and a cover letter (harness/series.sh)
+#   make series-check  git am the series on the pristine source, build
+#                   x86_64 at W=1 after every patch and arm64 after the
+#                   last, checkpatch --strict every patch
+#                   (harness/series-check.sh); part of "make check"
 #   make check-fresh  ./run and ./check in a fresh Debian 12 root, as a
 #                   newcomer runs them (harness/check-fresh.sh); what CI runs
 #   make tree       prepare build/linux (source + overlay + series) for quilt
@@ -52,7 +61,7 @@ RUNS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/harness/matrix)
 export RUNS
 KERNELS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " $$1 " ") { print $$2 }' $(TOP)/harness/matrix | sort -u)
 
-.PHONY: all run check check-fresh tree kernel kernels selftests initramfs deps clean \
+.PHONY: all run check check-fresh series series-check tree kernel kernels selftests initramfs deps clean \
 	$(addprefix kernel-,$(ARCHS)) $(addprefix selftests-,$(ARCHS)) $(addprefix initramfs-,$(ARCHS))
 
 all: run
@@ -88,7 +97,14 @@ kernels: tree
 
 check: kernels $(addprefix selftests-,$(ARCHS))
 	@rc=0; $(if $(filter none,$(CONFIGS)),rm -rf $(BUILD)/build-only,$(H)/build-only.sh $(CONFIGS)) || rc=1; \
+	$(if $(filter none,$(SERIES)),rm -rf $(BUILD)/series-check,{ $(H)/series.sh; $(H)/series-check.sh; }) || rc=1; \
 	$(H)/matrix.sh $(RUNS) || rc=1; exit $$rc
+
+series: deps
+	@$(H)/series.sh
+
+series-check: series
+	@$(H)/series-check.sh
 
 check-fresh:
 	@$(H)/check-fresh.sh

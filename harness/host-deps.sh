@@ -8,7 +8,7 @@ set -euo pipefail
 : "${LINUX_SOURCE_VERSION:?set by the top-level Makefile}"
 : "${CACHE:?set by the top-level Makefile}"
 
-pkgs=(linux-source-6.12 quilt ccache make gcc bc flex bison libelf-dev
+pkgs=(linux-source-6.12 quilt ccache make gcc bc flex bison libelf-dev git perl
       libssl-dev cpio xz-utils dwarves kmod rsync
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       clang lld llvm

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the runs of harness/matrix, one after the other, then judge them all
 # with harness/report.sh: one "<run>: N passed, N failed, N skipped" line per
-# run (and for the build-only configs, if harness/build-only.sh ran), and
+# run (and for the build-only configs and the series check, if
+# harness/build-only.sh and harness/series-check.sh ran), and
 # the total last.
 #
 # usage: matrix.sh RUN...
@@ -27,4 +28,5 @@ for run in "$@"; do
 	runs+=("$run")
 done
 [ -f "$BUILD/build-only/results.ktap" ] && runs+=(build-only)
+[ -f "$BUILD/series-check/results.ktap" ] && runs+=(series-check)
 exec "$TOP/harness/report.sh" "${runs[@]}"
