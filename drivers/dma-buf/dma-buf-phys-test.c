@@ -67,7 +67,7 @@ struct phys_test_buf {
 	/* DMA_BUF_PHYS_TEST_F_POISON_AT_MAP; never changes. */
 	bool poison_at_map;
 	/* What map_phys lends references to; never changes. */
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 };
 
 /* Exporter */
@@ -87,10 +87,10 @@ static int phys_test_attach(struct dma_buf *dmabuf,
 }
 
 /* Called with the buffer's dma_resv lock held. */
-static struct dma_buf_phys *phys_test_map_phys(struct dma_buf_attachment *a)
+static struct dma_buf_phys_list *phys_test_map_phys(struct dma_buf_attachment *a)
 {
 	struct phys_test_buf *buf = a->dmabuf->priv;
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 
 	if (buf->revoked || buf->gone)
 		return ERR_PTR(-ENODEV);
@@ -329,7 +329,7 @@ struct phys_test_importer {
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;
 	/* The rest is under the buffer's dma_resv lock. */
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 	u64 invalidate_mappings;
 	u64 poison;
 	u64 poison_offset;
@@ -375,7 +375,7 @@ static int phys_test_importer_map(struct phys_test_importer *imp,
 {
 	struct dma_buf_phys_test_map arg;
 	struct dma_buf_phys_vec *out = NULL;
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 	unsigned int i, n;
 	int ret = 0;
 
@@ -401,13 +401,13 @@ static int phys_test_importer_map(struct phys_test_importer *imp,
 		imp->phys = phys;
 	}
 	phys = imp->phys;
-	arg.nr_ranges = phys->nr_ranges;
+	arg.nr_ranges = phys->length;
 	arg.attr = phys->attr;
 	arg.size = 0;
-	for (i = 0; i < phys->nr_ranges; i++) {
+	for (i = 0; i < phys->length; i++) {
 		if (i < n)
-			out[i] = phys->ranges[i];
-		arg.size += phys->ranges[i].len;
+			out[i] = phys->phys[i];
+		arg.size += phys->phys[i].len;
 	}
 out_unlock:
 	dma_resv_unlock(imp->dmabuf->resv);

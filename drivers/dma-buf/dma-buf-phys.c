@@ -29,7 +29,7 @@
  * dma_buf_detach().
  *
  * **Map.** With the buffer's dma_resv lock held, dma_buf_pal_map_phys()
- * returns the whole buffer as a &struct dma_buf_phys: the ranges in buffer
+ * returns the whole buffer as a &struct dma_buf_phys_list: the ranges in buffer
  * order, physically contiguous runs merged into one range, and one
  * &enum dma_buf_mem_attr for all of them.  The importer reads contiguity,
  * hence the block sizes it may use, directly off the list.  A revoked
@@ -294,10 +294,10 @@ dma_buf_pal_ops(struct dma_buf_attachment *attach)
  * buffer; ERR_PTR(-EINVAL) for an attachment of another type; or another
  * exporter error.
  */
-struct dma_buf_phys *dma_buf_pal_map_phys(struct dma_buf_attachment *attach)
+struct dma_buf_phys_list *dma_buf_pal_map_phys(struct dma_buf_attachment *attach)
 {
 	const struct dma_buf_mapping_pal_exp_ops *ops = dma_buf_pal_ops(attach);
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	if (!ops)
@@ -317,7 +317,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_pal_map_phys, DMA_BUF);
  * Context: the buffer's dma_resv lock must be held.
  */
 void dma_buf_pal_unmap_phys(struct dma_buf_attachment *attach,
-			    struct dma_buf_phys *phys)
+			    struct dma_buf_phys_list *phys)
 {
 	const struct dma_buf_mapping_pal_exp_ops *ops = dma_buf_pal_ops(attach);
 
@@ -366,14 +366,14 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_poison_notify, DMA_BUF);
  * Context: the buffer's dma_resv lock must be held.
  */
 void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
-			     const struct dma_buf_phys *phys, unsigned long pfn)
+			     const struct dma_buf_phys_list *phys, unsigned long pfn)
 {
 	phys_addr_t pa = PFN_PHYS(pfn);
 	u64 off = 0;
 	unsigned int i;
 
-	for (i = 0; i < phys->nr_ranges; i++) {
-		const struct dma_buf_phys_vec *r = &phys->ranges[i];
+	for (i = 0; i < phys->length; i++) {
+		const struct dma_buf_phys_vec *r = &phys->phys[i];
 
 		if (pa >= r->paddr && pa - r->paddr < r->len)
 			dma_buf_poison_notify(dmabuf, off + (pa - r->paddr),
@@ -393,15 +393,15 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_poison_pfn, DMA_BUF);
  *
  * Return: an empty list, or NULL if out of memory or @max_ranges is 0.
  */
-struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,
+struct dma_buf_phys_list *dma_buf_phys_alloc(unsigned int max_ranges,
 					enum dma_buf_mem_attr attr)
 {
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 
 	if (!max_ranges)
 		return NULL;
 	/* The number of ranges is often the user's choice: charge it. */
-	phys = kvzalloc(struct_size(phys, ranges, max_ranges),
+	phys = kvzalloc(struct_size(phys, phys, max_ranges),
 			GFP_KERNEL_ACCOUNT);
 	if (!phys)
 		return NULL;
@@ -424,7 +424,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_alloc, DMA_BUF);
  * wraps the physical address space or is longer than a size_t, -E2BIG if
  * the list is full.
  */
-int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr, u64 len)
+int dma_buf_phys_add(struct dma_buf_phys_list *phys, phys_addr_t paddr, u64 len)
 {
 	struct dma_buf_phys_vec *last;
 	phys_addr_t end;
@@ -436,8 +436,8 @@ int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr, u64 len)
 	if (len > SIZE_MAX || check_add_overflow(paddr, (phys_addr_t)len, &end))
 		return -EOVERFLOW;
 
-	if (phys->nr_ranges) {
-		last = &phys->ranges[phys->nr_ranges - 1];
+	if (phys->length) {
+		last = &phys->phys[phys->length - 1];
 		/* The end cannot wrap: paddr + len did not. */
 		if (last->paddr + last->len == paddr &&
 		    !check_add_overflow(last->len, (size_t)len, &sum)) {
@@ -445,11 +445,11 @@ int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr, u64 len)
 			return 0;
 		}
 	}
-	if (phys->nr_ranges == phys->max_ranges)
+	if (phys->length == phys->max_ranges)
 		return -E2BIG;
-	phys->ranges[phys->nr_ranges].paddr = paddr;
-	phys->ranges[phys->nr_ranges].len = len;
-	phys->nr_ranges++;
+	phys->phys[phys->length].paddr = paddr;
+	phys->phys[phys->length].len = len;
+	phys->length++;
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_add, DMA_BUF);
@@ -460,7 +460,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_add, DMA_BUF);
  *
  * The list is freed with its last reference.
  */
-void dma_buf_phys_put(struct dma_buf_phys *phys)
+void dma_buf_phys_put(struct dma_buf_phys_list *phys)
 {
 	if (phys && refcount_dec_and_test(&phys->ref))
 		kvfree(phys);
@@ -474,7 +474,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_put, DMA_BUF);
  *	for the call with dma_buf_phys_alloc()
  */
 void dma_buf_phys_unmap_put(struct dma_buf_attachment *attach,
-			    struct dma_buf_phys *phys)
+			    struct dma_buf_phys_list *phys)
 {
 	dma_buf_phys_put(phys);
 }

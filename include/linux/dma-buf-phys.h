@@ -74,23 +74,23 @@ struct dma_buf_phys_vec {
 };
 
 /**
- * struct dma_buf_phys - a whole buffer as physical ranges
+ * struct dma_buf_phys_list - a whole buffer as physical ranges
  * @ref: references: the exporter's, and one per mapping it lends; a list
  *	that has been lent never changes
  * @attr: memory attribute of every range
- * @nr_ranges: number of entries in @ranges
+ * @length: number of entries in @phys
  * @max_ranges: number of entries allocated
- * @ranges: the ranges, in buffer order; their lengths add up to the size
+ * @phys: the ranges, in buffer order; their lengths add up to the size
  *	of the buffer, each is a multiple of PAGE_SIZE, and no range follows
  *	its predecessor physically (dma_buf_phys_add() merges those), so the
  *	importer sees the contiguity it may use for block mappings.
  */
-struct dma_buf_phys {
+struct dma_buf_phys_list {
 	refcount_t ref;
 	enum dma_buf_mem_attr attr;
-	unsigned int nr_ranges;
-	unsigned int max_ranges;
-	struct dma_buf_phys_vec ranges[] __counted_by(max_ranges);
+	size_t length;
+	size_t max_ranges;
+	struct dma_buf_phys_vec phys[] __counted_by(max_ranges);
 };
 
 /**
@@ -156,9 +156,9 @@ extern const struct dma_buf_mapping_type dma_buf_mapping_pal_type;
  */
 struct dma_buf_mapping_pal_exp_ops {
 	struct dma_buf_mapping_exp_ops ops;
-	struct dma_buf_phys *(*map_phys)(struct dma_buf_attachment *attach);
+	struct dma_buf_phys_list *(*map_phys)(struct dma_buf_attachment *attach);
 	void (*unmap_phys)(struct dma_buf_attachment *attach,
-			   struct dma_buf_phys *phys);
+			   struct dma_buf_phys_list *phys);
 };
 
 /**
@@ -194,20 +194,20 @@ dma_buf_mapping_attach(struct dma_buf *dmabuf,
 		       size_t match_len,
 		       const struct dma_buf_attach_ops *importer_ops,
 		       void *importer_priv);
-struct dma_buf_phys *dma_buf_pal_map_phys(struct dma_buf_attachment *attach);
+struct dma_buf_phys_list *dma_buf_pal_map_phys(struct dma_buf_attachment *attach);
 void dma_buf_pal_unmap_phys(struct dma_buf_attachment *attach,
-			    struct dma_buf_phys *phys);
+			    struct dma_buf_phys_list *phys);
 void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len);
 void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
-			     const struct dma_buf_phys *phys, unsigned long pfn);
+			     const struct dma_buf_phys_list *phys, unsigned long pfn);
 
 /* For exporters. */
-struct dma_buf_phys *dma_buf_phys_alloc(unsigned int max_ranges,
+struct dma_buf_phys_list *dma_buf_phys_alloc(unsigned int max_ranges,
 					enum dma_buf_mem_attr attr);
-int dma_buf_phys_add(struct dma_buf_phys *phys, phys_addr_t paddr, u64 len);
-void dma_buf_phys_put(struct dma_buf_phys *phys);
+int dma_buf_phys_add(struct dma_buf_phys_list *phys, phys_addr_t paddr, u64 len);
+void dma_buf_phys_put(struct dma_buf_phys_list *phys);
 void dma_buf_phys_unmap_put(struct dma_buf_attachment *attach,
-			    struct dma_buf_phys *phys);
+			    struct dma_buf_phys_list *phys);
 
 /**
  * dma_buf_phys_get - take a reference to a range list, to lend it
@@ -219,7 +219,8 @@ void dma_buf_phys_unmap_put(struct dma_buf_attachment *attach,
  *
  * Return: @phys.
  */
-static inline struct dma_buf_phys *dma_buf_phys_get(struct dma_buf_phys *phys)
+static inline struct dma_buf_phys_list *
+dma_buf_phys_get(struct dma_buf_phys_list *phys)
 {
 	refcount_inc(&phys->ref);
 	return phys;

@@ -108,7 +108,7 @@ struct kvm_dmabuf {
 	 * Under the buffer's dma_resv: the exporter's mapping, until the next
 	 * invalidate_mappings; the slot's architecture data exists (set once).
 	 */
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 	bool active;
 	/* Replaced under dma_resv, read under RCU: see the top of the file. */
 	struct kvm_dmabuf_snap __rcu *snap;
@@ -126,7 +126,7 @@ struct kvm_dmabuf {
 static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 {
 	struct kvm_dmabuf_snap *snap;
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 	unsigned int i;
 	u64 sum = 0;
 	int ret;
@@ -137,15 +137,15 @@ static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 		return PTR_ERR(phys);
 
 	ret = -ENOMEM;
-	snap = kvmalloc(struct_size(snap, ranges, phys->nr_ranges),
+	snap = kvmalloc(struct_size(snap, ranges, phys->length),
 			GFP_KERNEL_ACCOUNT);
 	if (!snap)
 		goto err_unmap;
-	snap->nr_ranges = phys->nr_ranges;
-	for (i = 0; i < phys->nr_ranges; i++) {
+	snap->nr_ranges = phys->length;
+	for (i = 0; i < phys->length; i++) {
 		snap->ranges[i].start = sum;
-		snap->ranges[i].vec = phys->ranges[i];
-		sum += phys->ranges[i].len;
+		snap->ranges[i].vec = phys->phys[i];
+		sum += phys->phys[i].len;
 	}
 	ret = -EIO;
 	if (WARN_ON_ONCE(sum != kd->dmabuf->size))
@@ -818,10 +818,10 @@ static int kvm_dmabuf_mappings_show(struct seq_file *m, void *unused)
 			dma_resv_lock(kd->dmabuf->resv, NULL);
 			if (kd->phys)
 				attr = kvm_dmabuf_attr_names[kd->phys->attr];
-			seq_printf(m, "slot %d gfn %#llx pages %#lx offset %#llx exporter %s ranges %u attr %s\n",
+			seq_printf(m, "slot %d gfn %#llx pages %#lx offset %#llx exporter %s ranges %zu attr %s\n",
 				   slot->id, slot->base_gfn, slot->npages,
 				   kd->offset, kd->dmabuf->exp_name,
-				   kd->phys ? kd->phys->nr_ranges : 0, attr);
+				   kd->phys ? kd->phys->length : 0, attr);
 			dma_resv_unlock(kd->dmabuf->resv);
 			kvm_arch_dmabuf_dump_slot(m, kvm, slot);
 		}

@@ -50,7 +50,7 @@ struct vfio_pci_dma_buf {
 	/* In vdev->dmabufs, under memory_lock. */
 	struct list_head node;
 	/* What map_phys lends references to; never changes. */
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 	/* Under dma_resv. */
 	bool revoked;
 };
@@ -76,7 +76,7 @@ static int vfio_pci_dma_buf_attach(struct dma_buf *dmabuf,
 }
 
 /* Called with the dma_resv lock held. */
-static struct dma_buf_phys *
+static struct dma_buf_phys_list *
 vfio_pci_dma_buf_map_phys(struct dma_buf_attachment *attach)
 {
 	struct vfio_pci_dma_buf *priv = attach->dmabuf->priv;
@@ -141,7 +141,7 @@ static const struct dma_buf_ops vfio_pci_dma_buf_ops = {
  *
  * Return: 0, or -EINVAL if a range does not lie within the region.
  */
-int vfio_pci_dma_buf_fill_phys(struct dma_buf_phys *phys, phys_addr_t base,
+int vfio_pci_dma_buf_fill_phys(struct dma_buf_phys_list *phys, phys_addr_t base,
 			       u64 size,
 			       const struct vfio_region_dma_range *ranges,
 			       u32 nr_ranges, enum dma_buf_mem_attr attr)
@@ -181,7 +181,7 @@ EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_fill_phys);
 int vfio_pci_core_get_dmabuf_phys(struct vfio_pci_core_device *vdev,
 				  u32 region_index,
 				  const struct vfio_region_dma_range *ranges,
-				  u32 nr_ranges, struct dma_buf_phys *phys)
+				  u32 nr_ranges, struct dma_buf_phys_list *phys)
 {
 	struct pci_dev *pdev = vdev->pdev;
 
@@ -302,7 +302,7 @@ int vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
 	struct vfio_device_feature_dma_buf get;
 	struct vfio_region_dma_range *ranges;
 	struct vfio_pci_dma_buf *priv;
-	struct dma_buf_phys *phys;
+	struct dma_buf_phys_list *phys;
 	u64 length = 0;
 	u32 i;
 	int ret;
