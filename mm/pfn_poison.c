@@ -65,7 +65,8 @@ EXPORT_SYMBOL_GPL(pfn_poison_owner_unregister);
  * @flags: memory_failure()'s MF_* flags
  *
  * Called by memory_failure(), with mf_mutex held, once per newly poisoned
- * pfn, before it unmaps the page from processes.
+ * pfn, after hwpoison_filter() and before it unmaps the page from
+ * processes; for a page of a hugetlb folio, with the folio locked.
  *
  * Return: true if @pfn belongs to a registered owner.
  */

@@ -16,10 +16,11 @@
  * @start_pfn: first pfn of the range
  * @end_pfn: first pfn after the range
  * @memory_failure: called by memory_failure() for a poisoned pfn of the
- *	range, in process context, with the registry's mutex held: it may
- *	sleep and take the locks of dma-buf (dma_resv) and of importers, but
- *	must not register or unregister an owner.  Ranges may overlap; every
- *	owner of the pfn is called.
+ *	range, in process context, with memory_failure()'s mf_mutex and the
+ *	registry's mutex held, and for a page of a hugetlb folio the folio's
+ *	lock: it may sleep and take the locks of dma-buf (dma_resv) and of
+ *	importers, but must not register or unregister an owner, nor lock a
+ *	folio.  Ranges may overlap; every owner of the pfn is called.
  * @node: in the registry
  */
 struct pfn_poison_owner {

@@ -7,10 +7,12 @@
  * KVM_EXIT_MEMORY_FAULT that names the page, with no SIGBUS to anyone.
  * The same through memory_failure(): of a pfn of the test exporter's pool
  * (no struct page), and of a memfd page lent through udmabuf, poisoned
- * with hwpoison-inject's corrupt-pfn while no process maps it.
+ * with hwpoison-inject's corrupt-pfn while no process maps it, also in a
+ * hugetlb folio, and not when hwpoison_filter() holds the page back.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,15 +326,38 @@ static void corrupt_pfn(void *arg)
 }
 
 /*
- * A memfd page lent through udmabuf: no process maps it when it is
- * poisoned, only the guest through the slot.
+ * The pfn of page @page of @memfd, from a mapping that is gone before the
+ * poison: no process maps the page when it is poisoned, only the guest
+ * through the slot.
  */
-static void test_memory_failure_udmabuf(void)
+static unsigned long memfd_pfn(int memfd, uint64_t size, uint64_t page)
 {
 	unsigned long pfn;
 	uint64_t entry;
-	int dev, memfd, buf, pm;
 	uint8_t *p;
+	int pm;
+
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, memfd, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap memfd: %s", strerror(errno));
+	READ_ONCE(p[page * PAGE]);
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	TEST_ASSERT(pm >= 0 &&
+		    pread(pm, &entry, sizeof(entry),
+			  ((uintptr_t)p / PAGE + page) * 8) ==
+		    sizeof(entry), "pagemap");
+	close(pm);
+	munmap(p, size);
+	TEST_ASSERT(entry >> 63, "page not present in pagemap");
+	pfn = entry & ((1ULL << 55) - 1);
+	TEST_ASSERT(pfn, "no pfn in pagemap (needs CAP_SYS_ADMIN)");
+	return pfn;
+}
+
+/* A memfd page lent through udmabuf. */
+static void test_memory_failure_udmabuf(void)
+{
+	unsigned long pfn;
+	int dev, memfd, buf;
 
 	dev = open("/dev/udmabuf", O_RDWR);
 	if (dev < 0) {
@@ -341,21 +366,7 @@ static void test_memory_failure_udmabuf(void)
 	}
 	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
 	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
-
-	/* The page's pfn, from a mapping that is gone before the poison. */
-	p = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
-	TEST_ASSERT(p != MAP_FAILED, "mmap memfd");
-	READ_ONCE(p[BAD_PAGE * PAGE]);
-	pm = open("/proc/self/pagemap", O_RDONLY);
-	TEST_ASSERT(pm >= 0 &&
-		    pread(pm, &entry, sizeof(entry),
-			  ((uintptr_t)p / PAGE + BAD_PAGE) * 8) ==
-		    sizeof(entry), "pagemap");
-	close(pm);
-	munmap(p, TEST_SIZE);
-	TEST_ASSERT(entry >> 63, "page not present in pagemap");
-	pfn = entry & ((1ULL << 55) - 1);
-	TEST_ASSERT(pfn, "no pfn in pagemap (needs CAP_SYS_ADMIN)");
+	pfn = memfd_pfn(memfd, TEST_SIZE, BAD_PAGE);
 
 	expect_guest_poison(buf, BAD_PAGE, corrupt_pfn, &pfn);
 	close(buf);
@@ -363,6 +374,138 @@ static void test_memory_failure_udmabuf(void)
 	close(dev);
 	ksft_test_result_pass("corrupt-pfn of a udmabuf page (pfn %#lx): EHWPOISON at the gpa\n",
 			      pfn);
+}
+
+#define NR_HUGE_2M	"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+
+static unsigned long read_ulong(const char *path)
+{
+	unsigned long v;
+	FILE *f = fopen(path, "r");
+
+	if (!f || fscanf(f, "%lu", &v) != 1)
+		v = ULONG_MAX;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static bool write_ulong(const char *path, unsigned long v)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%lu\n", v) > 0;
+	return !fclose(f) && ok;
+}
+
+/*
+ * A page of a hugetlb folio lent through udmabuf: memory_failure() takes
+ * its hugetlb path, which must reach the owners too (review E2).
+ */
+static void test_memory_failure_udmabuf_hugetlb(void)
+{
+	struct udmabuf_create create = { .size = TEST_SIZE };
+	unsigned long pfn, nr_huge;
+	int dev, memfd, buf;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("hugetlb: no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	/* One more 2M page in the pool, for good: it is poisoned. */
+	nr_huge = read_ulong(NR_HUGE_2M);
+	if (nr_huge == ULONG_MAX || !write_ulong(NR_HUGE_2M, nr_huge + 1)) {
+		ksft_test_result_skip("hugetlb: no 2M huge page pool at %s\n",
+				      NR_HUGE_2M);
+		close(dev);
+		return;
+	}
+	memfd = memfd_create("udmabuf-hugetlb", MFD_ALLOW_SEALING |
+			     MFD_HUGETLB);
+	if (memfd < 0 || ftruncate(memfd, TEST_SIZE) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) ||
+	    read_ulong(NR_HUGE_2M) != nr_huge + 1) {
+		ksft_test_result_skip("hugetlb: no free 2M huge page for a memfd: %s\n",
+				      strerror(errno));
+		close(dev);
+		return;
+	}
+	/* Faults the folio in, so that udmabuf finds it. */
+	pfn = memfd_pfn(memfd, TEST_SIZE, BAD_PAGE);
+	create.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(buf >= 0, "udmabuf over hugetlb: %s", strerror(errno));
+
+	expect_guest_poison(buf, BAD_PAGE, corrupt_pfn, &pfn);
+	close(buf);
+	close(memfd);
+	close(dev);
+	ksft_test_result_pass("corrupt-pfn in a hugetlb udmabuf (pfn %#lx): EHWPOISON\n",
+			      pfn);
+}
+
+#define HWPOISON_DIR	"/sys/kernel/debug/hwpoison/"
+
+/*
+ * A page that hwpoison_filter() holds back is not poisoned: memory_failure()
+ * clears the flag and fails, and must not have told the owners first
+ * (review E7).  The filter on device major 1 holds back every shmem page,
+ * whose superblock's device has major 0.  The error is injected with
+ * madvise(MADV_HWPOISON), which calls memory_failure() without filtering
+ * first, as corrupt-pfn does; so the VMM maps the page for a moment, and
+ * must get no SIGBUS either.
+ */
+static void test_memory_failure_filtered(void)
+{
+	uint64_t gpa = TEST_GPA + BAD_PAGE * PAGE;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int dev, memfd, buf, r = -1;
+	bool filtered;
+	uint8_t *p;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("filtered: no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
+	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
+
+	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vcpu_args_set(vcpu, 1, gpa);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	TEST_ASSERT(leaf_size(vm, gpa), "the page is not mapped before");
+
+	p = mmap(NULL, TEST_SIZE, PROT_READ, MAP_SHARED, memfd, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap memfd: %s", strerror(errno));
+	filtered = write_ulong(HWPOISON_DIR "corrupt-filter-dev-major", 1) &&
+		   write_ulong(HWPOISON_DIR "corrupt-filter-enable", 1);
+	if (filtered)
+		r = madvise(p + BAD_PAGE * PAGE, PAGE, MADV_HWPOISON);
+	TEST_ASSERT(write_ulong(HWPOISON_DIR "corrupt-filter-enable", 0) &&
+		    write_ulong(HWPOISON_DIR "corrupt-filter-dev-major", ~0U),
+		    "resetting the hwpoison filter");
+	munmap(p, TEST_SIZE);
+	if (!filtered) {
+		ksft_test_result_skip("filtered: no hwpoison filter in %s\n",
+				      HWPOISON_DIR);
+	} else {
+		TEST_ASSERT(!r, "MADV_HWPOISON held back by the filter: %s",
+			    strerror(errno));
+		TEST_ASSERT(leaf_size(vm, gpa),
+			    "a page that hwpoison_filter() held back was unmapped");
+		kvm_dmabuf_expect_sync(vcpu, 2);
+		ksft_test_result_pass("held back by hwpoison_filter(): the guest reads on\n");
+	}
+	kvm_vm_free(vm);
+	close(buf);
+	close(memfd);
+	close(dev);
 }
 
 int main(int argc, char *argv[])
@@ -379,12 +522,14 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
 
 	ksft_print_header();
-	ksft_set_plan(8);
+	ksft_set_plan(10);
 	test_page_in_block();
 	test_poison_while_revoked();
 	test_every_binding();
 	test_poison_while_binding();
 	test_memory_failure_mmio();
 	test_memory_failure_udmabuf();
+	test_memory_failure_udmabuf_hugetlb();
+	test_memory_failure_filtered();
 	ksft_finished();
 }
