@@ -394,7 +394,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_poison_pfn, DMA_BUF);
  * Return: an empty list, or NULL if out of memory or @max_ranges is 0.
  */
 struct dma_buf_phys_list *dma_buf_phys_alloc(unsigned int max_ranges,
-					enum dma_buf_mem_attr attr)
+					     enum dma_buf_mem_attr attr)
 {
 	struct dma_buf_phys_list *phys;
 

@@ -203,7 +203,7 @@ void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
 
 /* For exporters. */
 struct dma_buf_phys_list *dma_buf_phys_alloc(unsigned int max_ranges,
-					enum dma_buf_mem_attr attr);
+					     enum dma_buf_mem_attr attr);
 int dma_buf_phys_add(struct dma_buf_phys_list *phys, phys_addr_t paddr, u64 len);
 void dma_buf_phys_put(struct dma_buf_phys_list *phys);
 void dma_buf_phys_unmap_put(struct dma_buf_attachment *attach,
