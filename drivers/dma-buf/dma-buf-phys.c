@@ -53,7 +53,17 @@
  * **Poison.** An exporter that learns that part of its buffer is poisoned
  * calls dma_buf_poison_notify() with the lock held; each importer's
  * &dma_buf_attach_ops.poison_notify hears the offset and length in the
- * buffer and must stop using that range before it returns.  Poison is
+ * buffer and must stop using that range before it returns.  The buffer
+ * remembers the poisoned pages for as long as it lives, whatever happens
+ * to its importers or to the exporter's revocation: an importer that
+ * attaches later hears of each of them, in order, from
+ * dma_buf_mapping_attach() before it returns, through the same callback.
+ * A VMM re-creates its memory slots whenever the guest moves a BAR or
+ * toggles memory decoding, and the new slot must not map the bad page
+ * again; a second VM must not either.  Poison is a property of the
+ * memory, so nothing clears the record: a buffer exported afresh from
+ * the same memory starts without it, and its exporter reports again what
+ * it still knows to be poisoned.  Poison is
  * usually learnt by pfn, from memory_failure(): an exporter registers the
  * memory it lends as a &struct pfn_poison_owner (linux/pfn_poison.h), and
  * its callback finds the buffers that hold the pfn, for instance with
@@ -130,6 +140,7 @@
 #include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/maple_tree.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -192,6 +203,76 @@ int dma_buf_match_mapping(struct dma_buf_match_args *args,
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_match_mapping, DMA_BUF);
 
+/*
+ * The poisoned pages of a buffer, by page offset, one entry per range
+ * reported: see dma_buf_poison_notify().  The tree is created at the first
+ * report and lives as long as the buffer; every access holds the
+ * buffer's dma_resv lock, so the callbacks called while walking it may
+ * sleep.
+ */
+static void dma_buf_poison_record(struct dma_buf *dmabuf, u64 offset,
+				  u64 len)
+{
+	struct maple_tree *mt = dmabuf->poisoned;
+	struct ma_state mas;
+	u64 end;
+
+	if (!len || offset >= dmabuf->size)
+		return;
+	if (check_add_overflow(offset, len, &end) || end > dmabuf->size)
+		end = dmabuf->size;
+	/*
+	 * A report cannot fail, and a lost record would let a later importer
+	 * map the page: the few bytes are worth waiting for, as in KVM's own
+	 * record.  There is at most one entry per page of the buffer.
+	 */
+	if (!mt) {
+		mt = kmalloc(sizeof(*mt), GFP_KERNEL | __GFP_NOFAIL);
+		mt_init_flags(mt, MT_FLAGS_LOCK_EXTERN);
+		mt_set_external_lock(mt, &dmabuf->resv->lock.base);
+		dmabuf->poisoned = mt;
+	}
+	mas_init(&mas, mt, 0);
+	mas_set_range(&mas, offset >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
+	mas_store_gfp(&mas, xa_mk_value(1), GFP_KERNEL | __GFP_NOFAIL);
+}
+
+/* Tell a new importer of every page the buffer knows to be poisoned. */
+static void dma_buf_poison_replay(struct dma_buf_attachment *attach)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+	MA_STATE(mas, dmabuf->poisoned, 0, 0);
+	void *entry;
+
+	dma_resv_assert_held(dmabuf->resv);
+	if (!dmabuf->poisoned || !attach->importer_ops->poison_notify)
+		return;
+	mas_for_each(&mas, entry, ULONG_MAX)
+		attach->importer_ops->poison_notify(attach,
+			(u64)mas.index << PAGE_SHIFT,
+			(u64)(mas.last - mas.index + 1) << PAGE_SHIFT);
+}
+
+/**
+ * dma_buf_phys_release - free what a buffer kept for physical importers
+ * @dmabuf: the buffer, being released
+ *
+ * Called by dma_buf_release() after the exporter's release op, once no
+ * exporter can report poison on the buffer any more.
+ */
+void dma_buf_phys_release(struct dma_buf *dmabuf)
+{
+	struct maple_tree *mt = dmabuf->poisoned;
+
+	if (!mt)
+		return;
+	/* No one else can reach the tree: tell lockdep so, not the lock. */
+	mt_on_stack(*mt);
+	__mt_destroy(mt);
+	kfree(mt);
+	dmabuf->poisoned = NULL;
+}
+
 /**
  * dma_buf_mapping_attach - attach an importer by mapping type
  * @dmabuf: the buffer
@@ -207,7 +288,9 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_match_mapping, DMA_BUF);
  * a DMA mapping (dma_buf_map_attachment() fails on the returned
  * attachment) and nothing is mapped at attach time.  The importer keeps
  * its own reference to @dmabuf for as long as it is attached, and detaches
- * with dma_buf_detach().
+ * with dma_buf_detach().  Before this returns, @importer_ops->poison_notify
+ * hears of every range of the buffer that was reported poisoned, in buffer
+ * order, with the dma_resv lock held: the importer must be ready for it.
  *
  * Context: process context; takes the buffer's dma_resv lock, so the
  * caller must not hold it.
@@ -263,6 +346,7 @@ dma_buf_mapping_attach(struct dma_buf *dmabuf,
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	list_add(&attach->node, &dmabuf->attachments);
+	dma_buf_poison_replay(attach);
 	dma_resv_unlock(dmabuf->resv);
 	return attach;
 }
@@ -338,7 +422,10 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_pal_unmap_phys, DMA_BUF);
  * Called by the exporter.  Every attachment whose importer has a
  * poison_notify callback hears of the range, in the order of the
  * attachment list.  The callbacks run with the dma_resv lock held and must
- * stop every use of the range before they return.
+ * stop every use of the range before they return.  The buffer remembers
+ * the pages of the range (the part of it inside the buffer, in whole
+ * pages) for importers that attach later: see dma_buf_mapping_attach().
+ * It may sleep, to allocate the record.
  *
  * Context: the buffer's dma_resv lock must be held.
  */
@@ -347,6 +434,7 @@ void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len)
 	struct dma_buf_attachment *attach;
 
 	dma_resv_assert_held(dmabuf->resv);
+	dma_buf_poison_record(dmabuf, offset, len);
 	list_for_each_entry(attach, &dmabuf->attachments, node)
 		if (attach->importer_ops && attach->importer_ops->poison_notify)
 			attach->importer_ops->poison_notify(attach, offset, len);

@@ -9,6 +9,7 @@
  * (no struct page), and of a memfd page lent through udmabuf, poisoned
  * with hwpoison-inject's corrupt-pfn while no process maps it, also in a
  * hugetlb folio, and not when hwpoison_filter() holds the page back.
+ * Poison is remembered: a slot bound after it finds the page poisoned.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -272,6 +273,46 @@ static void test_poison_while_binding(void)
 			      TEST_GPA + PAGE);
 }
 
+/*
+ * Poison is remembered (review E5): a slot bound after the report, the
+ * slot re-created after a revoke and a restore (as a VMM does when the
+ * guest toggles memory decoding or moves a BAR), and a second VM all find
+ * the page poisoned, with no second report; the healthy pages stay
+ * reachable.
+ */
+static void test_poison_remembered(void)
+{
+	uint64_t bad = TEST_GPA + BAD_PAGE * PAGE;
+	struct kvm_vcpu *vcpu, *vcpu2;
+	struct kvm_vm *vm, *vm2;
+	int buf;
+
+	buf = create_buf(6 * TEST_SIZE);
+	poison_page(buf, BAD_PAGE * PAGE);
+	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vcpu_args_set(vcpu, 1, bad);
+	expect_poison_exit(vcpu, bad);
+	ksft_test_result_pass("slot bound after the poison: EHWPOISON at %#llx\n",
+			      (unsigned long long)bad);
+
+	buf_revoke(buf, 1);
+	vm_delete_dmabuf_slot(vm, SLOT);
+	buf_revoke(buf, 0);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE, buf,
+					 0);
+	expect_poison_exit(vcpu, bad);
+	ksft_test_result_pass("slot re-created after a revoke and a restore: EHWPOISON\n");
+
+	vm2 = new_vm(&vcpu2, guest_block, buf, TEST_GPA, SLOT);
+	kvm_dmabuf_expect_sync(vcpu2, 1);
+	kvm_dmabuf_expect_sync(vcpu2, 2);
+	expect_poison_exit(vcpu2, bad);
+	kvm_vm_free(vm2);
+	kvm_vm_free(vm);
+	close(buf);
+	ksft_test_result_pass("a second VM: healthy pages read, EHWPOISON at the poisoned one\n");
+}
+
 static void expect_guest_poison(int buf, uint64_t page, void (*inject)(void *),
 				void *arg)
 {
@@ -373,6 +414,39 @@ static void test_memory_failure_udmabuf(void)
 	close(memfd);
 	close(dev);
 	ksft_test_result_pass("corrupt-pfn of a udmabuf page (pfn %#lx): EHWPOISON at the gpa\n",
+			      pfn);
+}
+
+/* A udmabuf page poisoned before any slot is bound to the buffer. */
+static void test_poison_remembered_udmabuf(void)
+{
+	uint64_t bad = TEST_GPA + BAD_PAGE * PAGE;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	unsigned long pfn;
+	int dev, memfd, buf;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("remembered: no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
+	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
+	pfn = memfd_pfn(memfd, TEST_SIZE, BAD_PAGE);
+	TEST_ASSERT(phys_attachments(buf) == 0, "%d importers before the bind",
+		    phys_attachments(buf));
+	corrupt_pfn(&pfn);
+
+	vm = new_vm(&vcpu, guest_block, buf, TEST_GPA, SLOT);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	kvm_dmabuf_expect_sync(vcpu, 2);
+	expect_poison_exit(vcpu, bad);
+	kvm_vm_free(vm);
+	close(buf);
+	close(memfd);
+	close(dev);
+	ksft_test_result_pass("udmabuf page poisoned before the bind (pfn %#lx): EHWPOISON\n",
 			      pfn);
 }
 
@@ -522,14 +596,16 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
 
 	ksft_print_header();
-	ksft_set_plan(10);
+	ksft_set_plan(14);
 	test_page_in_block();
 	test_poison_while_revoked();
 	test_every_binding();
 	test_poison_while_binding();
+	test_poison_remembered();
 	test_memory_failure_mmio();
 	test_memory_failure_udmabuf();
 	test_memory_failure_udmabuf_hugetlb();
+	test_poison_remembered_udmabuf();
 	test_memory_failure_filtered();
 	ksft_finished();
 }

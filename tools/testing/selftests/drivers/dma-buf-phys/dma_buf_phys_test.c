@@ -417,6 +417,55 @@ TEST_F(phys, poison_reaches_every_importer)
 	close(buf);
 }
 
+/*
+ * The buffer remembers poison (review E5): an importer that attaches after
+ * the reports hears of each poisoned range at attach, in buffer order, and
+ * of a page reported twice once; a revoke and a restore change nothing.
+ */
+TEST_F(phys, poison_remembered_for_later_importers)
+{
+	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = SZ_2M };
+	struct dma_buf_phys_test_events ev;
+	int buf, imp;
+
+	buf = phys_create(self->dev, &c, 1, 0, 0);
+	ASSERT_LE(0, buf);
+	ASSERT_EQ(0, phys_poison(self->dev, buf, SZ_1M, SZ_4K));
+	ASSERT_EQ(0, phys_poison(self->dev, buf, SZ_4K, 2 * SZ_4K));
+	ASSERT_EQ(0, phys_poison(self->dev, buf, SZ_1M, SZ_4K));
+
+	imp = phys_import(self->dev, buf);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(2, ev.poison);
+	/* The last one heard is the last in buffer order. */
+	ASSERT_EQ(SZ_1M, ev.poison_offset);
+	ASSERT_EQ(SZ_4K, ev.poison_len);
+	ASSERT_EQ(0, ev.invalidate_mappings);
+	close(imp);
+
+	ASSERT_EQ(0, phys_revoke(self->dev, buf, 1));
+	ASSERT_EQ(0, phys_revoke(self->dev, buf, 0));
+	imp = phys_import(self->dev, buf);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(2, ev.poison);
+	ASSERT_EQ(SZ_1M, ev.poison_offset);
+
+	/* A new report reaches it once, and is remembered too. */
+	ASSERT_EQ(0, phys_poison(self->dev, buf, SZ_2M - SZ_4K, SZ_4K));
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(3, ev.poison);
+	close(imp);
+	imp = phys_import(self->dev, buf);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(3, ev.poison);
+	ASSERT_EQ(SZ_2M - SZ_4K, ev.poison_offset);
+	close(imp);
+	close(buf);
+}
+
 /* udmabuf: memfd pages, cacheable, at the addresses pagemap shows. */
 /*
  * memory_failure() of a pfn of the pool, which has no struct page, reaches
