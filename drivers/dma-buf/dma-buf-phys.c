@@ -241,12 +241,13 @@ static void dma_buf_poison_record(struct dma_buf *dmabuf, u64 offset,
 static void dma_buf_poison_replay(struct dma_buf_attachment *attach)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
-	MA_STATE(mas, dmabuf->poisoned, 0, 0);
+	struct ma_state mas;
 	void *entry;
 
 	dma_resv_assert_held(dmabuf->resv);
 	if (!dmabuf->poisoned || !attach->importer_ops->poison_notify)
 		return;
+	mas_init(&mas, dmabuf->poisoned, 0);
 	mas_for_each(&mas, entry, ULONG_MAX)
 		attach->importer_ops->poison_notify(attach,
 			(u64)mas.index << PAGE_SHIFT,
