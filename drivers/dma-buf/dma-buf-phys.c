@@ -61,9 +61,12 @@
  * A VMM re-creates its memory slots whenever the guest moves a BAR or
  * toggles memory decoding, and the new slot must not map the bad page
  * again; a second VM must not either.  Poison is a property of the
- * memory, so nothing clears the record: a buffer exported afresh from
- * the same memory starts without it, and its exporter reports again what
- * it still knows to be poisoned.  Poison is
+ * memory, so nothing clears the record.  A buffer exported afresh from
+ * the same memory starts without it, and knows only what its exporter
+ * reports to it: udmabuf reports, at export, the memfd pages that are
+ * already poisoned; vfio-pci and the test exporter keep no record of
+ * their own, so a VMM should bind the buffer it has again rather than
+ * export a new one.  Poison is
  * usually learnt by pfn, from memory_failure(): an exporter registers the
  * memory it lends as a &struct pfn_poison_owner (linux/pfn_poison.h), and
  * its callback finds the buffers that hold the pfn, for instance with
@@ -204,9 +207,10 @@ int dma_buf_match_mapping(struct dma_buf_match_args *args,
 EXPORT_SYMBOL_NS_GPL(dma_buf_match_mapping, DMA_BUF);
 
 /*
- * The poisoned pages of a buffer, by page offset, one entry per range
- * reported: see dma_buf_poison_notify().  The tree is created at the first
- * report and lives as long as the buffer; every access holds the
+ * The poisoned pages of a buffer, by page offset: see
+ * dma_buf_poison_notify().  Each page is in at most one entry; a report
+ * that overlaps earlier ones splits them.  The tree is created at the
+ * first report and lives as long as the buffer; every access holds the
  * buffer's dma_resv lock, so the callbacks called while walking it may
  * sleep.
  */
@@ -234,10 +238,17 @@ static void dma_buf_poison_record(struct dma_buf *dmabuf, u64 offset,
 	}
 	mas_init(&mas, mt, 0);
 	mas_set_range(&mas, offset >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
-	mas_store_gfp(&mas, xa_mk_value(1), GFP_KERNEL | __GFP_NOFAIL);
+	WARN_ON_ONCE(mas_store_gfp(&mas, xa_mk_value(1),
+				   GFP_KERNEL | __GFP_NOFAIL));
 }
 
-/* Tell a new importer of every page the buffer knows to be poisoned. */
+/*
+ * Tell a new importer of every page the buffer knows to be poisoned.  The
+ * walk pauses before each callback, so that a callback that makes the
+ * exporter report more poison on the buffer (it may map it) does not
+ * leave the walk in a tree that changed: the new range reaches the
+ * importer directly, as it is already on the list.
+ */
 static void dma_buf_poison_replay(struct dma_buf_attachment *attach)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
@@ -248,10 +259,13 @@ static void dma_buf_poison_replay(struct dma_buf_attachment *attach)
 	if (!dmabuf->poisoned || !attach->importer_ops->poison_notify)
 		return;
 	mas_init(&mas, dmabuf->poisoned, 0);
-	mas_for_each(&mas, entry, ULONG_MAX)
-		attach->importer_ops->poison_notify(attach,
-			(u64)mas.index << PAGE_SHIFT,
-			(u64)(mas.last - mas.index + 1) << PAGE_SHIFT);
+	mas_for_each(&mas, entry, ULONG_MAX) {
+		u64 offset = (u64)mas.index << PAGE_SHIFT;
+		u64 len = (u64)(mas.last - mas.index + 1) << PAGE_SHIFT;
+
+		mas_pause(&mas);
+		attach->importer_ops->poison_notify(attach, offset, len);
+	}
 }
 
 /**
@@ -290,8 +304,10 @@ void dma_buf_phys_release(struct dma_buf *dmabuf)
  * attachment) and nothing is mapped at attach time.  The importer keeps
  * its own reference to @dmabuf for as long as it is attached, and detaches
  * with dma_buf_detach().  Before this returns, @importer_ops->poison_notify
- * hears of every range of the buffer that was reported poisoned, in buffer
- * order, with the dma_resv lock held: the importer must be ready for it.
+ * hears of every page of the buffer that was reported poisoned, once, in
+ * ranges of whole pages in buffer order, with the dma_resv lock held: the
+ * importer must be ready for it before it has the attachment's pointer.
+ * Reports made later reach it as they are made.
  *
  * Context: process context; takes the buffer's dma_resv lock, so the
  * caller must not hold it.

@@ -21,7 +21,7 @@
  *    must drop every use of the ranges before it returns, and the ranges
  *    go back with dma_buf_pal_unmap_phys();
  *  - dma_buf_poison_notify() tells every importer of a poisoned range, and
- *    the buffer remembers it for the importers that attach later.
+ *    the buffer remembers it for the physical importers that attach later.
  * The exporter hands out the ranges under its lock and takes them back
  * under it.  An importer that maps them later, outside the lock (KVM at
  * fault time), orders its mappings against invalidate_mappings with a
@@ -199,9 +199,11 @@ struct dma_buf_phys_list *dma_buf_pal_map_phys(struct dma_buf_attachment *attach
 void dma_buf_pal_unmap_phys(struct dma_buf_attachment *attach,
 			    struct dma_buf_phys_list *phys);
 void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len);
-void dma_buf_phys_release(struct dma_buf *dmabuf);
 void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
 			     const struct dma_buf_phys_list *phys, unsigned long pfn);
+
+/* For the dma-buf core. */
+void dma_buf_phys_release(struct dma_buf *dmabuf);
 
 /* For exporters. */
 struct dma_buf_phys_list *dma_buf_phys_alloc(unsigned int max_ranges,

@@ -417,18 +417,25 @@ static void test_memory_failure_udmabuf(void)
 			      pfn);
 }
 
-/* A udmabuf page poisoned before any slot is bound to the buffer. */
+/*
+ * A udmabuf page poisoned before any slot is bound to the buffer; then a
+ * new udmabuf over the same memfd, which pins the same page again: it was
+ * still pinned by the first when memory_failure() ran, so it stayed in
+ * the page cache, and the new buffer must report it at export.
+ */
 static void test_poison_remembered_udmabuf(void)
 {
+	struct udmabuf_create create = { .size = TEST_SIZE };
 	uint64_t bad = TEST_GPA + BAD_PAGE * PAGE;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	unsigned long pfn;
-	int dev, memfd, buf;
+	int dev, memfd, buf, i;
 
 	dev = open("/dev/udmabuf", O_RDWR);
 	if (dev < 0) {
-		ksft_test_result_skip("remembered: no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		for (i = 0; i < 2; i++)
+			ksft_test_result_skip("remembered: no /dev/udmabuf (CONFIG_UDMABUF)\n");
 		return;
 	}
 	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
@@ -444,10 +451,22 @@ static void test_poison_remembered_udmabuf(void)
 	expect_poison_exit(vcpu, bad);
 	kvm_vm_free(vm);
 	close(buf);
-	close(memfd);
-	close(dev);
 	ksft_test_result_pass("udmabuf page poisoned before the bind (pfn %#lx): EHWPOISON\n",
 			      pfn);
+
+	create.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	TEST_ASSERT(buf >= 0, "a new udmabuf over the memfd: %s",
+		    strerror(errno));
+	vm = new_vm(&vcpu, guest_block, buf, TEST_GPA, SLOT);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	kvm_dmabuf_expect_sync(vcpu, 2);
+	expect_poison_exit(vcpu, bad);
+	kvm_vm_free(vm);
+	close(buf);
+	close(memfd);
+	close(dev);
+	ksft_test_result_pass("a new udmabuf over the poisoned page: EHWPOISON\n");
 }
 
 #define NR_HUGE_2M	"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
@@ -596,7 +615,7 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
 
 	ksft_print_header();
-	ksft_set_plan(14);
+	ksft_set_plan(15);
 	test_page_in_block();
 	test_poison_while_revoked();
 	test_every_binding();
