@@ -68,7 +68,7 @@ EXPORT_SYMBOL_GPL(pfn_poison_owner_unregister);
  * pfn, after hwpoison_filter() and before it unmaps the page from
  * processes; for a page of a hugetlb folio, with the folio locked.
  *
- * Return: true if @pfn belongs to a registered owner.
+ * Return: true if an owner holds @pfn (see &struct pfn_poison_owner).
  */
 bool pfn_poison_notify_owners(unsigned long pfn, int flags)
 {
@@ -79,8 +79,8 @@ bool pfn_poison_notify_owners(unsigned long pfn, int flags)
 	list_for_each_entry(owner, &pfn_poison_owners, node) {
 		if (pfn < owner->start_pfn || pfn >= owner->end_pfn)
 			continue;
-		owner->memory_failure(owner, pfn, flags);
-		found = true;
+		if (owner->memory_failure(owner, pfn, flags))
+			found = true;
 	}
 	mutex_unlock(&pfn_poison_lock);
 	return found;

@@ -13,7 +13,8 @@
  * The pool is registered as an owner of its pfns (linux/pfn_poison.h), so
  * that memory_failure() on a pfn of the pool, which has no struct page,
  * reaches the importers of the buffers that hold it; a test triggers it
- * with DMA_BUF_PHYS_TEST_MEMORY_FAILURE.
+ * with DMA_BUF_PHYS_TEST_MEMORY_FAILURE, or, as poison consumed by the
+ * calling thread, with DMA_BUF_PHYS_TEST_CONSUME (of any pfn).
  *
  * Lock order: (memory_failure()'s registry lock,) phys_test_lock, then a
  * buffer's dma_resv lock.
@@ -31,6 +32,7 @@
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/pfn_poison.h>
+#include <linux/set_memory.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -549,9 +551,10 @@ static int phys_test_get_pool(struct dma_buf_phys_test_pool __user *uarg)
 /*
  * memory_failure() of a pfn of the pool: every buffer that holds it tells
  * its importers, at each offset where it holds it.  Called with the
- * registry's lock held.
+ * registry's lock held.  The pool is the driver's whether or not a buffer
+ * holds the pfn.
  */
-static void phys_test_memory_failure(struct pfn_poison_owner *owner,
+static bool phys_test_memory_failure(struct pfn_poison_owner *owner,
 				     unsigned long pfn, int flags)
 {
 	struct phys_test_buf *buf;
@@ -564,6 +567,7 @@ static void phys_test_memory_failure(struct pfn_poison_owner *owner,
 		dma_resv_unlock(buf->dmabuf->resv);
 	}
 	mutex_unlock(&phys_test_lock);
+	return true;
 }
 
 static struct pfn_poison_owner phys_test_owner = {
@@ -598,6 +602,28 @@ phys_test_memory_failure_ioctl(struct dma_buf_phys_test_memory_failure __user *u
 	return memory_failure(pfn, MF_SW_SIMULATED);
 }
 
+/* Poison consumed by the caller, as x86's kill_me_maybe() handles it. */
+static int
+phys_test_consume_ioctl(struct dma_buf_phys_test_consume __user *uarg)
+{
+	struct dma_buf_phys_test_consume arg;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		return -EOPNOTSUPP;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if ((unsigned long)arg.pfn != arg.pfn)
+		return -EINVAL;
+	ret = memory_failure(arg.pfn, MF_ACTION_REQUIRED | MF_SW_SIMULATED);
+	/* set_mce_nospec() is not exported: a module does without it. */
+	if (!ret && IS_BUILTIN(CONFIG_DMABUF_PHYS_TEST))
+		set_mce_nospec(arg.pfn);
+	return ret;
+}
+
 static long phys_test_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -616,6 +642,8 @@ static long phys_test_ioctl(struct file *file, unsigned int cmd,
 		return phys_test_import(uarg);
 	case DMA_BUF_PHYS_TEST_MEMORY_FAILURE:
 		return phys_test_memory_failure_ioctl(uarg);
+	case DMA_BUF_PHYS_TEST_CONSUME:
+		return phys_test_consume_ioctl(uarg);
 	}
 	return -ENOTTY;
 }

@@ -158,6 +158,20 @@ struct dma_buf_phys_test_memory_failure {
 	__u64 pool_offset;
 };
 
+/*
+ * Poison consumed by the calling thread, as the machine reports it when a
+ * thread, or a guest on a vCPU thread, reads a poisoned page: x86's
+ * kill_me_maybe() runs memory_failure(@pfn, MF_ACTION_REQUIRED) on that
+ * thread, then set_mce_nospec(@pfn) if it returned 0.  The ioctl does the
+ * same on the caller (with MF_SW_SIMULATED, so that unpoison stays
+ * possible) and returns memory_failure()'s result: for kill_me_maybe(),
+ * anything but 0, -EHWPOISON and -EOPNOTSUPP is a SIGBUS without an
+ * address.  Needs CAP_SYS_ADMIN; @pfn is any pfn, as for hwpoison-inject.
+ */
+struct dma_buf_phys_test_consume {
+	__u64 pfn;
+};
+
 #define DMA_BUF_PHYS_TEST_TYPE	'P'
 /* On DMA_BUF_PHYS_TEST_DEV. */
 #define DMA_BUF_PHYS_TEST_POOL	_IOR(DMA_BUF_PHYS_TEST_TYPE, 0, struct dma_buf_phys_test_pool)
@@ -170,5 +184,7 @@ struct dma_buf_phys_test_memory_failure {
 #define DMA_BUF_PHYS_TEST_EVENTS _IOR(DMA_BUF_PHYS_TEST_TYPE, 6, struct dma_buf_phys_test_events)
 #define DMA_BUF_PHYS_TEST_MEMORY_FAILURE \
 	_IOW(DMA_BUF_PHYS_TEST_TYPE, 7, struct dma_buf_phys_test_memory_failure)
+#define DMA_BUF_PHYS_TEST_CONSUME \
+	_IOW(DMA_BUF_PHYS_TEST_TYPE, 8, struct dma_buf_phys_test_consume)
 
 #endif /* _DMA_BUF_PHYS_TEST_H */

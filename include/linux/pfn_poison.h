@@ -21,12 +21,14 @@
  *	lock: it may sleep and take the locks of dma-buf (dma_resv) and of
  *	importers, but must not register or unregister an owner, nor lock a
  *	folio.  Ranges may overlap; every owner of the pfn is called.
+ *	Returns true if the owner holds the pfn: it has told the importers
+ *	that map it, and keeps the page (pinned) until they let it go.
  * @node: in the registry
  */
 struct pfn_poison_owner {
 	unsigned long start_pfn;
 	unsigned long end_pfn;
-	void (*memory_failure)(struct pfn_poison_owner *owner,
+	bool (*memory_failure)(struct pfn_poison_owner *owner,
 			       unsigned long pfn, int flags);
 	struct list_head node;
 };

@@ -400,9 +400,10 @@ err_free_ranges:
 /*
  * memory_failure() of a registered pfn: every buffer of the device that
  * holds it tells its importers.  Called with the registry's lock held; a
- * buffer on the list stays alive while memory_lock is held.
+ * buffer on the list stays alive while memory_lock is held.  The device
+ * memory is the device's whether or not a buffer holds the pfn.
  */
-static void vfio_pci_dma_buf_memory_failure(struct pfn_poison_owner *owner,
+static bool vfio_pci_dma_buf_memory_failure(struct pfn_poison_owner *owner,
 					    unsigned long pfn, int flags)
 {
 	struct vfio_pci_dma_buf_poison *poison =
@@ -417,6 +418,7 @@ static void vfio_pci_dma_buf_memory_failure(struct pfn_poison_owner *owner,
 		dma_resv_unlock(priv->dmabuf->resv);
 	}
 	up_read(&vdev->memory_lock);
+	return true;
 }
 
 /**

@@ -9,6 +9,8 @@
  * (no struct page), and of a memfd page lent through udmabuf, poisoned
  * with hwpoison-inject's corrupt-pfn while no process maps it, also in a
  * hugetlb folio, and not when hwpoison_filter() holds the page back.
+ * Poison that the guest consumes, as x86 handles it on the vCPU thread
+ * (DMA_BUF_PHYS_TEST_CONSUME), gives the same exit and no signal.
  * Poison is remembered: a slot bound after it finds the page poisoned.
  */
 #include <errno.h>
@@ -38,6 +40,7 @@
 #define GOOD_PAGE	4
 
 static int phys_dev;
+static uint64_t pool_paddr;
 
 static void sigbus(int sig)
 {
@@ -394,6 +397,39 @@ static unsigned long memfd_pfn(int memfd, uint64_t size, uint64_t page)
 	return pfn;
 }
 
+/*
+ * Poison that the guest consumes: on x86 a machine check in guest mode
+ * ends in kill_me_maybe() on the vCPU thread, which runs memory_failure()
+ * with MF_ACTION_REQUIRED and sends a SIGBUS without an address unless it
+ * returns 0 or -EHWPOISON.  DMA_BUF_PHYS_TEST_CONSUME does what
+ * kill_me_maybe() does, on this thread, the vCPU's; the machine check
+ * itself and its delivery are not simulated.
+ */
+static void consume_pfn(void *arg)
+{
+	struct dma_buf_phys_test_consume c = {
+		.pfn = *(unsigned long *)arg,
+	};
+	int r = ioctl(phys_dev, DMA_BUF_PHYS_TEST_CONSUME, &c);
+
+	TEST_ASSERT(!r,
+		    "consumed poison at pfn %#llx: memory_failure() %s; kill_me_maybe() would send SIGBUS without an address",
+		    (unsigned long long)c.pfn, strerror(errno));
+}
+
+/* Consumed poison in a page of the pool, which has no struct page. */
+static void test_consumed_mmio(void)
+{
+	uint64_t off = 7 * TEST_SIZE;
+	unsigned long pfn = (pool_paddr + off) / PAGE + BAD_PAGE;
+	int buf = create_buf(off);
+
+	expect_guest_poison(buf, BAD_PAGE, consume_pfn, &pfn);
+	close(buf);
+	ksft_test_result_pass("consumed poison, no struct page (pfn %#lx): no signal, EHWPOISON\n",
+			      pfn);
+}
+
 /* A memfd page lent through udmabuf. */
 static void test_memory_failure_udmabuf(void)
 {
@@ -414,6 +450,33 @@ static void test_memory_failure_udmabuf(void)
 	close(memfd);
 	close(dev);
 	ksft_test_result_pass("corrupt-pfn of a udmabuf page (pfn %#lx): EHWPOISON at the gpa\n",
+			      pfn);
+}
+
+/*
+ * Consumed poison in a udmabuf page: the buffer's pins keep the page, so
+ * memory_failure() must not call the page still in use (-EBUSY) but say
+ * that it is delayed (0), and no signal reaches the VMM.
+ */
+static void test_consumed_udmabuf(void)
+{
+	unsigned long pfn;
+	int dev, memfd, buf;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("consumed: no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
+	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
+	pfn = memfd_pfn(memfd, TEST_SIZE, BAD_PAGE);
+
+	expect_guest_poison(buf, BAD_PAGE, consume_pfn, &pfn);
+	close(buf);
+	close(memfd);
+	close(dev);
+	ksft_test_result_pass("consumed poison, udmabuf page (pfn %#lx): no signal, EHWPOISON\n",
 			      pfn);
 }
 
@@ -612,17 +675,20 @@ int main(int argc, char *argv[])
 		       " (CONFIG_DMABUF_PHYS_TEST)");
 	__TEST_REQUIRE(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_POOL, &pool),
 		       "no device bound to " DMA_BUF_PHYS_TEST_DRIVER);
+	pool_paddr = pool.paddr;
 	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
 
 	ksft_print_header();
-	ksft_set_plan(15);
+	ksft_set_plan(17);
 	test_page_in_block();
 	test_poison_while_revoked();
 	test_every_binding();
 	test_poison_while_binding();
 	test_poison_remembered();
 	test_memory_failure_mmio();
+	test_consumed_mmio();
 	test_memory_failure_udmabuf();
+	test_consumed_udmabuf();
 	test_memory_failure_udmabuf_hugetlb();
 	test_poison_remembered_udmabuf();
 	test_memory_failure_filtered();
