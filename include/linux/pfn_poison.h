@@ -8,7 +8,7 @@
 #ifndef _LINUX_PFN_POISON_H
 #define _LINUX_PFN_POISON_H
 
-#include <linux/list.h>
+#include <linux/interval_tree.h>
 #include <linux/types.h>
 
 /**
@@ -23,14 +23,14 @@
  *	folio.  Ranges may overlap; every owner of the pfn is called.
  *	Returns true if the owner holds the pfn: it has told the importers
  *	that map it, and keeps the page (pinned) until they let it go.
- * @node: in the registry
+ * @node: in the registry, an interval tree of pfns
  */
 struct pfn_poison_owner {
 	unsigned long start_pfn;
 	unsigned long end_pfn;
 	bool (*memory_failure)(struct pfn_poison_owner *owner,
 			       unsigned long pfn, int flags);
-	struct list_head node;
+	struct interval_tree_node node;
 };
 
 #ifdef CONFIG_MEMORY_FAILURE

@@ -12,6 +12,7 @@
  * Poison that the guest consumes, as x86 handles it on the vCPU thread
  * (DMA_BUF_PHYS_TEST_CONSUME), gives the same exit and no signal.
  * Poison is remembered: a slot bound after it finds the page poisoned.
+ * udmabuf registers exactly its pages, and only while a slot imports it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -370,31 +371,114 @@ static void corrupt_pfn(void *arg)
 }
 
 /*
- * The pfn of page @page of @memfd, from a mapping that is gone before the
- * poison: no process maps the page when it is poisoned, only the guest
- * through the slot.
+ * The pfns of pages [@page, @page + @n) of @memfd, from a mapping that is
+ * gone before the poison: no process maps the page when it is poisoned,
+ * only the guest through the slot.
  */
-static unsigned long memfd_pfn(int memfd, uint64_t size, uint64_t page)
+static void memfd_pfns(int memfd, uint64_t size, uint64_t page,
+		       unsigned long *pfns, uint64_t n)
 {
-	unsigned long pfn;
-	uint64_t entry;
+	uint64_t entry, i;
 	uint8_t *p;
 	int pm;
 
 	p = mmap(NULL, size, PROT_READ, MAP_SHARED, memfd, 0);
 	TEST_ASSERT(p != MAP_FAILED, "mmap memfd: %s", strerror(errno));
-	READ_ONCE(p[page * PAGE]);
 	pm = open("/proc/self/pagemap", O_RDONLY);
-	TEST_ASSERT(pm >= 0 &&
-		    pread(pm, &entry, sizeof(entry),
-			  ((uintptr_t)p / PAGE + page) * 8) ==
-		    sizeof(entry), "pagemap");
+	TEST_ASSERT(pm >= 0, "pagemap: %s", strerror(errno));
+	for (i = 0; i < n; i++) {
+		READ_ONCE(p[(page + i) * PAGE]);
+		TEST_ASSERT(pread(pm, &entry, sizeof(entry),
+				  ((uintptr_t)p / PAGE + page + i) * 8) ==
+			    sizeof(entry), "pagemap");
+		TEST_ASSERT(entry >> 63, "page not present in pagemap");
+		pfns[i] = entry & ((1ULL << 55) - 1);
+		TEST_ASSERT(pfns[i], "no pfn in pagemap (needs CAP_SYS_ADMIN)");
+	}
 	close(pm);
 	munmap(p, size);
-	TEST_ASSERT(entry >> 63, "page not present in pagemap");
-	pfn = entry & ((1ULL << 55) - 1);
-	TEST_ASSERT(pfn, "no pfn in pagemap (needs CAP_SYS_ADMIN)");
+}
+
+static unsigned long memfd_pfn(int memfd, uint64_t size, uint64_t page)
+{
+	unsigned long pfn;
+
+	memfd_pfns(memfd, size, page, &pfn, 1);
 	return pfn;
+}
+
+#define OWNERS	"/sys/kernel/debug/pfn_poison_owners"
+
+/*
+ * How many pfns udmabuf has registered for memory_failure(), from the
+ * registry's debugfs view; *@covered: how many of @pfns are among them.
+ * Nothing else in this test holds a udmabuf meanwhile.
+ */
+static unsigned long udmabuf_registered(const unsigned long *pfns, int n,
+					int *covered)
+{
+	unsigned long first, last, total = 0;
+	char line[256], fn[128];
+	FILE *f = fopen(OWNERS, "r");
+	int i;
+
+	TEST_ASSERT(f, "%s: %s", OWNERS, strerror(errno));
+	*covered = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %127s", &first, &last, fn) != 3 ||
+		    !strstr(fn, "udmabuf"))
+			continue;
+		total += last - first + 1;
+		for (i = 0; i < n; i++)
+			*covered += pfns[i] >= first && pfns[i] <= last;
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * udmabuf registers its pages for memory_failure() only while a physical
+ * importer (the slot) is attached, and exactly its pages, not the span
+ * from the lowest to the highest.
+ */
+static void test_udmabuf_registration(void)
+{
+	unsigned long pfns[TEST_SIZE / PAGE], n;
+	int npages = TEST_SIZE / PAGE;
+	int dev, memfd, buf, covered;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (dev < 0) {
+		ksft_test_result_skip("registration: no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		return;
+	}
+	if (access(OWNERS, R_OK)) {
+		close(dev);
+		ksft_test_result_skip("registration: no %s (CONFIG_DEBUG_FS)\n",
+				      OWNERS);
+		return;
+	}
+	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
+	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
+	memfd_pfns(memfd, TEST_SIZE, 0, pfns, npages);
+
+	n = udmabuf_registered(pfns, npages, &covered);
+	TEST_ASSERT(!n, "%lu pfns registered before any physical import", n);
+	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	n = udmabuf_registered(pfns, npages, &covered);
+	TEST_ASSERT(n == npages && covered == npages,
+		    "bound: %lu pfns registered, %d of the buffer's %d among them",
+		    n, covered, npages);
+	kvm_vm_free(vm);
+	n = udmabuf_registered(pfns, npages, &covered);
+	TEST_ASSERT(!n, "%lu pfns still registered after the VM is gone", n);
+	close(buf);
+	close(memfd);
+	close(dev);
+	ksft_test_result_pass("udmabuf: its %d pfns registered exactly, only while bound\n",
+			      npages);
 }
 
 /*
@@ -679,7 +763,7 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(!sigaction(SIGBUS, &sa, NULL), "sigaction");
 
 	ksft_print_header();
-	ksft_set_plan(17);
+	ksft_set_plan(18);
 	test_page_in_block();
 	test_poison_while_revoked();
 	test_every_binding();
@@ -687,6 +771,7 @@ int main(int argc, char *argv[])
 	test_poison_remembered();
 	test_memory_failure_mmio();
 	test_consumed_mmio();
+	test_udmabuf_registration();
 	test_memory_failure_udmabuf();
 	test_consumed_udmabuf();
 	test_memory_failure_udmabuf_hugetlb();
