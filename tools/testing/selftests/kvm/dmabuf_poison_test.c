@@ -514,54 +514,45 @@ static void test_consumed_mmio(void)
 			      pfn);
 }
 
-/* A memfd page lent through udmabuf. */
-static void test_memory_failure_udmabuf(void)
+/*
+ * A memfd page lent through udmabuf, poisoned by @inject: with corrupt-pfn,
+ * or as poison that the guest consumed (consume_pfn()): the buffer's pins
+ * keep the page, so memory_failure() must not call the page still in use
+ * (-EBUSY) but say that it is delayed (0), and no signal reaches the VMM.
+ */
+static void test_udmabuf_poison(void (*inject)(void *), const char *what)
 {
 	unsigned long pfn;
 	int dev, memfd, buf;
 
 	dev = open("/dev/udmabuf", O_RDWR);
 	if (dev < 0) {
-		ksft_test_result_skip("no /dev/udmabuf (CONFIG_UDMABUF)\n");
+		ksft_test_result_skip("%s: no /dev/udmabuf (CONFIG_UDMABUF)\n",
+				      what);
 		return;
 	}
 	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
 	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
 	pfn = memfd_pfn(memfd, TEST_SIZE, BAD_PAGE);
 
-	expect_guest_poison(buf, BAD_PAGE, corrupt_pfn, &pfn);
+	expect_guest_poison(buf, BAD_PAGE, inject, &pfn);
 	close(buf);
 	close(memfd);
 	close(dev);
-	ksft_test_result_pass("corrupt-pfn of a udmabuf page (pfn %#lx): EHWPOISON at the gpa\n",
-			      pfn);
+	ksft_test_result_pass("%s, udmabuf page (pfn %#lx): no signal, EHWPOISON at the gpa\n",
+			      what, pfn);
 }
 
-/*
- * Consumed poison in a udmabuf page: the buffer's pins keep the page, so
- * memory_failure() must not call the page still in use (-EBUSY) but say
- * that it is delayed (0), and no signal reaches the VMM.
- */
-static void test_consumed_udmabuf(void)
+/* A new VM reads two healthy pages of @buf, then exits at the poisoned one. */
+static void expect_bad_page_only(int buf)
 {
-	unsigned long pfn;
-	int dev, memfd, buf;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = new_vm(&vcpu, guest_block, buf, TEST_GPA, SLOT);
 
-	dev = open("/dev/udmabuf", O_RDWR);
-	if (dev < 0) {
-		ksft_test_result_skip("consumed: no /dev/udmabuf (CONFIG_UDMABUF)\n");
-		return;
-	}
-	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
-	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
-	pfn = memfd_pfn(memfd, TEST_SIZE, BAD_PAGE);
-
-	expect_guest_poison(buf, BAD_PAGE, consume_pfn, &pfn);
-	close(buf);
-	close(memfd);
-	close(dev);
-	ksft_test_result_pass("consumed poison, udmabuf page (pfn %#lx): no signal, EHWPOISON\n",
-			      pfn);
+	kvm_dmabuf_expect_sync(vcpu, 1);
+	kvm_dmabuf_expect_sync(vcpu, 2);
+	expect_poison_exit(vcpu, TEST_GPA + BAD_PAGE * PAGE);
+	kvm_vm_free(vm);
 }
 
 /*
@@ -573,9 +564,6 @@ static void test_consumed_udmabuf(void)
 static void test_poison_remembered_udmabuf(void)
 {
 	struct udmabuf_create create = { .size = TEST_SIZE };
-	uint64_t bad = TEST_GPA + BAD_PAGE * PAGE;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 	unsigned long pfn;
 	int dev, memfd, buf, i;
 
@@ -592,11 +580,7 @@ static void test_poison_remembered_udmabuf(void)
 		    phys_attachments(buf));
 	corrupt_pfn(&pfn);
 
-	vm = new_vm(&vcpu, guest_block, buf, TEST_GPA, SLOT);
-	kvm_dmabuf_expect_sync(vcpu, 1);
-	kvm_dmabuf_expect_sync(vcpu, 2);
-	expect_poison_exit(vcpu, bad);
-	kvm_vm_free(vm);
+	expect_bad_page_only(buf);
 	close(buf);
 	ksft_test_result_pass("udmabuf page poisoned before the bind (pfn %#lx): EHWPOISON\n",
 			      pfn);
@@ -605,11 +589,7 @@ static void test_poison_remembered_udmabuf(void)
 	buf = ioctl(dev, UDMABUF_CREATE, &create);
 	TEST_ASSERT(buf >= 0, "a new udmabuf over the memfd: %s",
 		    strerror(errno));
-	vm = new_vm(&vcpu, guest_block, buf, TEST_GPA, SLOT);
-	kvm_dmabuf_expect_sync(vcpu, 1);
-	kvm_dmabuf_expect_sync(vcpu, 2);
-	expect_poison_exit(vcpu, bad);
-	kvm_vm_free(vm);
+	expect_bad_page_only(buf);
 	close(buf);
 	close(memfd);
 	close(dev);
@@ -772,8 +752,8 @@ int main(int argc, char *argv[])
 	test_memory_failure_mmio();
 	test_consumed_mmio();
 	test_udmabuf_registration();
-	test_memory_failure_udmabuf();
-	test_consumed_udmabuf();
+	test_udmabuf_poison(corrupt_pfn, "corrupt-pfn");
+	test_udmabuf_poison(consume_pfn, "consumed poison");
 	test_memory_failure_udmabuf_hugetlb();
 	test_poison_remembered_udmabuf();
 	test_memory_failure_filtered();
