@@ -63,11 +63,11 @@
  * again; a second VM must not either.  Poison is a property of the
  * memory, so nothing clears the record.  A buffer exported afresh from
  * the same memory starts without it, and knows only what its exporter
- * reports to it: udmabuf reports, at export, the memfd pages that are
- * already poisoned; vfio-pci and the test exporter keep no record of
- * their own, so a VMM should bind the buffer it has again rather than
- * export a new one.  Poison is
- * usually learnt by pfn, from memory_failure(): an exporter registers the
+ * reports to it: udmabuf reports, when its first physical importer
+ * attaches, the memfd pages that are already poisoned; vfio-pci and the
+ * test exporter keep no record of their own, so a VMM should bind the
+ * buffer it has again rather than export a new one.  Poison is usually
+ * learnt by pfn, from memory_failure(): an exporter registers the
  * memory it lends as a &struct pfn_poison_owner (linux/pfn_poison.h), and
  * its callback finds the buffers that hold the pfn, for instance with
  * dma_buf_phys_poison_pfn().  memory_failure() reaches importers this way
