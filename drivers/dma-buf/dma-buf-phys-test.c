@@ -94,7 +94,9 @@ static struct dma_buf_phys_list *phys_test_map_phys(struct dma_buf_attachment *a
 	struct phys_test_buf *buf = a->dmabuf->priv;
 	struct dma_buf_phys_list *phys;
 
-	if (buf->revoked || buf->gone)
+	if (buf->gone)
+		return ERR_PTR(-ENXIO);
+	if (buf->revoked)
 		return ERR_PTR(-ENODEV);
 	phys = dma_buf_phys_get(buf->phys);
 	if (buf->poison_at_map)

@@ -33,8 +33,12 @@
  * order, physically contiguous runs merged into one range, and one
  * &enum dma_buf_mem_attr for all of them.  The importer reads contiguity,
  * hence the block sizes it may use, directly off the list.  A revoked
- * buffer fails the map with -ENODEV; the importer tries again after the
- * next invalidate_mappings.
+ * buffer fails the map with -ENODEV, and the importer tries again after
+ * the next invalidate_mappings; a buffer revoked for good (its device is
+ * gone) fails with -ENXIO, and will never map again.  The exporter sets
+ * its new state before it calls dma_buf_invalidate_mappings(), so that an
+ * importer may map from its invalidate_mappings to learn which of the
+ * three the buffer now is: KVM does, to tell the VMM.
  *
  * **Invalidate.** The exporter revokes or moves the memory with
  * dma_buf_invalidate_mappings(), holding the same dma_resv lock; the
@@ -392,8 +396,8 @@ dma_buf_pal_ops(struct dma_buf_attachment *attach)
  * Context: the buffer's dma_resv lock must be held.
  *
  * Return: the ranges; ERR_PTR(-ENODEV) while the exporter has revoked the
- * buffer; ERR_PTR(-EINVAL) for an attachment of another type; or another
- * exporter error.
+ * buffer, ERR_PTR(-ENXIO) once it has revoked it for good; ERR_PTR(-EINVAL)
+ * for an attachment of another type; or another exporter error.
  */
 struct dma_buf_phys_list *dma_buf_pal_map_phys(struct dma_buf_attachment *attach)
 {

@@ -151,7 +151,9 @@ extern const struct dma_buf_mapping_type dma_buf_mapping_pal_type;
  * struct dma_buf_mapping_pal_exp_ops - an exporter's PAL operations
  * @ops: the tag
  * @map_phys: return the whole buffer as physical ranges with their memory
- *	attribute; called with the reservation lock held
+ *	attribute; called with the reservation lock held, also from an
+ *	importer's invalidate_mappings; ERR_PTR(-ENODEV) while revoked,
+ *	ERR_PTR(-ENXIO) once revoked for good
  * @unmap_phys: take back what @map_phys returned; called with the
  *	reservation lock held
  */

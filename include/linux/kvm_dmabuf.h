@@ -11,6 +11,8 @@
 #include <linux/types.h>
 
 struct kvm;
+struct kvm_create_dmabuf_events;
+struct kvm_dmabuf_slot_state;
 struct kvm_vcpu;
 struct kvm_memory_slot;
 struct seq_file;
@@ -52,7 +54,26 @@ bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm,
 void kvm_dmabuf_create_debugfs(struct kvm *kvm);
 void kvm_arch_dmabuf_dump_slot(struct seq_file *m, struct kvm *kvm,
 			       struct kvm_memory_slot *slot);
+int kvm_dmabuf_get_slot_state(struct kvm *kvm,
+			      struct kvm_dmabuf_slot_state __user *argp);
+
+int kvm_dmabuf_events_capacity(void);
+int kvm_dmabuf_events_create(struct kvm *kvm,
+			     struct kvm_create_dmabuf_events __user *argp);
+void kvm_dmabuf_events_destroy(struct kvm *kvm);
+void kvm_dmabuf_event(struct kvm *kvm, u32 kind, u32 slot, u64 gpa,
+		      u64 size);
+u64 kvm_dmabuf_events_seq(struct kvm *kvm);
 #else
+static inline int kvm_dmabuf_events_capacity(void)
+{
+	return 0;
+}
+
+static inline void kvm_dmabuf_events_destroy(struct kvm *kvm)
+{
+}
+
 static inline int kvm_dmabuf_bind(struct kvm *kvm,
 				  struct kvm_memory_slot *slot,
 				  unsigned int fd, u64 offset)

@@ -110,6 +110,11 @@ struct kvm_dmabuf {
 	 */
 	struct dma_buf_phys_list *phys;
 	bool active;
+	/*
+	 * Under dma_resv: KVM_DMABUF_SLOT_USABLE, _REVOKED or
+	 * _REVOKED_FOR_GOOD, as the exporter last said.
+	 */
+	u32 state;
 	/* Replaced under dma_resv, read under RCU: see the top of the file. */
 	struct kvm_dmabuf_snap __rcu *snap;
 	/*
@@ -246,13 +251,53 @@ static bool kvm_dmabuf_poisoned(struct kvm_dmabuf *kd, u64 start, u64 end)
 }
 
 /*
- * The exporter revokes or moves the buffer: called with its dma_resv lock
- * held.  When this returns, the guest reaches none of the old ranges.
+ * Queue an event record for the buffer range [@start, @end), clipped to
+ * the slot; nothing outside the slot, nothing before the slot is active.
+ * dma_resv held.
+ */
+static void kvm_dmabuf_event_range(struct kvm_dmabuf *kd, u32 kind, u64 start,
+				   u64 end)
+{
+	struct kvm_memory_slot *slot = kd->slot;
+	u64 first = kd->offset, last = first + (slot->npages << PAGE_SHIFT);
+
+	start = max(start, first);
+	end = min(end, last);
+	if (!kd->active || start >= end)
+		return;
+	kvm_dmabuf_event(kd->kvm, kind, (u32)slot->as_id << 16 | slot->id,
+			 gfn_to_gpa(slot->base_gfn) + (start - first),
+			 end - start);
+}
+
+/* What a map of the buffer says of the exporter's state. */
+static u32 kvm_dmabuf_map_state(int ret)
+{
+	if (ret == -ENXIO)
+		return KVM_DMABUF_SLOT_REVOKED_FOR_GOOD;
+	if (ret == -ENODEV)
+		return KVM_DMABUF_SLOT_REVOKED;
+	/* A failure of KVM's own after a successful map is not a revoke. */
+	return KVM_DMABUF_SLOT_USABLE;
+}
+
+/*
+ * The exporter revokes, restores or moves the buffer: called with its
+ * dma_resv lock held, after the exporter has its new state in place.  When
+ * this returns, the guest reaches none of the old ranges, and the VMM has
+ * the record of what changed.
  */
 static void kvm_dmabuf_invalidate_mappings(struct dma_buf_attachment *attach)
 {
+	static const u32 kinds[] = {
+		[KVM_DMABUF_SLOT_USABLE] = KVM_DMABUF_EVENT_RESTORED,
+		[KVM_DMABUF_SLOT_REVOKED] = KVM_DMABUF_EVENT_REVOKED,
+		[KVM_DMABUF_SLOT_REVOKED_FOR_GOOD] =
+			KVM_DMABUF_EVENT_REVOKED_FOR_GOOD,
+	};
 	struct kvm_dmabuf *kd = attach->importer_priv;
 	struct kvm_dmabuf_snap *snap;
+	u32 state;
 
 	/* Withdrawn first: a fault that sees the new sequence maps nothing. */
 	snap = rcu_replace_pointer(kd->snap, NULL,
@@ -261,6 +306,55 @@ static void kvm_dmabuf_invalidate_mappings(struct dma_buf_attachment *attach)
 	if (snap)
 		kvfree_rcu(snap, rcu);
 	kvm_dmabuf_unmap(kd);
+	if (kd->state == KVM_DMABUF_SLOT_REVOKED_FOR_GOOD)
+		return;
+
+	/*
+	 * Ask the exporter what it now is, by mapping the buffer again: a
+	 * restore then needs no fault to map it, and a fault that read the
+	 * sequence before the zap above retries as for any invalidation.
+	 */
+	state = kvm_dmabuf_map_state(kvm_dmabuf_map(kd));
+	if (state != kd->state) {
+		kd->state = state;
+		kvm_dmabuf_event_range(kd, kinds[state], 0, U64_MAX);
+	}
+}
+
+/*
+ * Queue a poisoned record for each run of the pages [@first, @last] of the
+ * buffer that kd->poisoned holds (@known), or does not hold yet (!@known).
+ * dma_resv held.
+ */
+static void kvm_dmabuf_event_poison(struct kvm_dmabuf *kd,
+				    unsigned long first, unsigned long last,
+				    bool known)
+{
+	MA_STATE(mas, &kd->poisoned, first, first);
+	unsigned long next = first;
+	void *entry;
+
+	rcu_read_lock();
+	mas_for_each(&mas, entry, last) {
+		u64 start = max(mas.index, first), end = min(mas.last, last);
+
+		if (known)
+			kvm_dmabuf_event_range(kd, KVM_DMABUF_EVENT_POISONED,
+					       start << PAGE_SHIFT,
+					       (end + 1) << PAGE_SHIFT);
+		else if (start > next)
+			kvm_dmabuf_event_range(kd, KVM_DMABUF_EVENT_POISONED,
+					       (u64)next << PAGE_SHIFT,
+					       start << PAGE_SHIFT);
+		next = end + 1;
+		if (end >= last)
+			break;
+	}
+	rcu_read_unlock();
+	if (!known && next <= last)
+		kvm_dmabuf_event_range(kd, KVM_DMABUF_EVENT_POISONED,
+				       (u64)next << PAGE_SHIFT,
+				       ((u64)last + 1) << PAGE_SHIFT);
 }
 
 /*
@@ -284,6 +378,8 @@ static void kvm_dmabuf_poison_notify(struct dma_buf_attachment *attach,
 	 * kernel's, not the task's that happens to run memory_failure(), and
 	 * bounded by one entry per page of the buffer.
 	 */
+	kvm_dmabuf_event_poison(kd, offset >> PAGE_SHIFT,
+				(end - 1) >> PAGE_SHIFT, false);
 	mtree_store_range(&kd->poisoned, offset >> PAGE_SHIFT,
 			  (end - 1) >> PAGE_SHIFT, xa_mk_value(1),
 			  GFP_KERNEL | __GFP_NOFAIL);
@@ -368,8 +464,12 @@ int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 	 */
 	dma_resv_lock(dmabuf->resv, NULL);
 	ret = kvm_dmabuf_map(kd);
+	kd->state = kvm_dmabuf_map_state(ret);
 	if (ret == -ENODEV) {
 		ret = 0;
+	} else if (ret == -ENXIO) {
+		/* Revoked for good since the attach. */
+		ret = -ENODEV;
 	} else if (!ret) {
 		snap = rcu_dereference_protected(kd->snap,
 						 dma_resv_held(dmabuf->resv));
@@ -410,6 +510,10 @@ void kvm_dmabuf_activate(struct kvm_memory_slot *slot)
 		return;
 	dma_resv_lock(kd->dmabuf->resv, NULL);
 	kd->active = true;
+	/* The VMM hears of the poison the buffer had before the slot. */
+	kvm_dmabuf_event_poison(kd, kd->offset >> PAGE_SHIFT,
+				(kd->offset >> PAGE_SHIFT) + slot->npages - 1,
+				true);
 	dma_resv_unlock(kd->dmabuf->resv);
 }
 
@@ -549,9 +653,10 @@ static int kvm_dmabuf_lookup(struct kvm_dmabuf *kd,
  *
  * Context: kvm->srcu held; may sleep.
  *
- * Return: 0; -ENODEV while the exporter has revoked the buffer;
- * -EHWPOISON for a page the exporter reported poisoned; -EINTR on a
- * signal; -EINVAL for an attribute the architecture cannot map.
+ * Return: 0; -ENODEV while the exporter has revoked the buffer, for now
+ * or for good; -EHWPOISON for a page the exporter reported poisoned;
+ * -EINTR on a signal; -EINVAL for an attribute the architecture cannot
+ * map.
  */
 int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out)
@@ -591,6 +696,8 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 						out);
 		dma_resv_unlock(kd->dmabuf->resv);
 	}
+	if (ret == -ENXIO)
+		return -ENODEV;
 	if (ret)
 		return ret;
 
@@ -787,6 +894,121 @@ int kvm_dmabuf_memory_fault(struct kvm_vcpu *vcpu, int err)
 	if (err == -ENODEV)
 		vcpu->run->memory_fault.flags |= KVM_MEMORY_EXIT_FLAG_REVOKED;
 	return -EFAULT;
+}
+
+/*
+ * The poisoned ranges of the slot, adjacent pages merged, as guest
+ * physical ranges: the first @max in @ranges.  dma_resv held.
+ */
+static u32 kvm_dmabuf_poisoned_ranges(struct kvm_dmabuf *kd,
+				      struct kvm_dmabuf_poisoned_range *ranges,
+				      u32 max)
+{
+	MA_STATE(mas, &kd->poisoned, kd->offset >> PAGE_SHIFT,
+		 kd->offset >> PAGE_SHIFT);
+	unsigned long first = kd->offset >> PAGE_SHIFT;
+	unsigned long last = first + kd->slot->npages - 1;
+	u64 base = gfn_to_gpa(kd->slot->base_gfn);
+	unsigned long prev = 0;
+	void *entry;
+	u32 n = 0;
+
+	rcu_read_lock();
+	mas_for_each(&mas, entry, last) {
+		unsigned long start = max(mas.index, first);
+		unsigned long end = min(mas.last, last) + 1;
+		u64 size = (u64)(end - start) << PAGE_SHIFT;
+
+		if (n && start == prev) {
+			if (n <= max)
+				ranges[n - 1].size += size;
+		} else {
+			if (n < max) {
+				ranges[n].gpa = base +
+					((u64)(start - first) << PAGE_SHIFT);
+				ranges[n].size = size;
+			}
+			n++;
+		}
+		prev = end;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * kvm_dmabuf_get_slot_state - KVM_GET_DMABUF_SLOT_STATE
+ * @kvm: the VM
+ * @argp: struct kvm_dmabuf_slot_state
+ *
+ * What a VMM asks after an overflow record: whether the slot's buffer is
+ * usable, revoked or revoked for good, and the ranges of the slot that are
+ * poisoned, up to nr_poisoned of them, at the moment the records before
+ * the returned sequence number were queued.
+ *
+ * Context: process context; takes kvm->slots_lock and the buffer's
+ * dma_resv lock, and copies to userspace under neither.
+ *
+ * Return: 0; -EFAULT; -EINVAL for a pad or reserved field that is not 0
+ * or a slot number out of range; -ENOENT for a slot that does not exist
+ * or is not bound to a dma-buf; -E2BIG, with nr_poisoned set to the number
+ * of poisoned ranges, when there are more than nr_poisoned (the first
+ * nr_poisoned are written); -ENOMEM; -EINTR.
+ */
+int kvm_dmabuf_get_slot_state(struct kvm *kvm,
+			      struct kvm_dmabuf_slot_state __user *argp)
+{
+	struct kvm_dmabuf_poisoned_range *ranges = NULL;
+	struct kvm_dmabuf_slot_state st;
+	struct kvm_memory_slot *slot;
+	struct kvm_dmabuf *kd;
+	u32 as_id, id, n, max;
+	int ret;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	as_id = st.slot >> 16;
+	id = (u16)st.slot;
+	if (st.state || st.seq || st.pad ||
+	    memchr_inv(st.reserved, 0, sizeof(st.reserved)) ||
+	    as_id >= kvm_arch_nr_memslot_as_ids(kvm) || id >= KVM_MEM_SLOTS_NUM)
+		return -EINVAL;
+
+	mutex_lock(&kvm->slots_lock);
+	slot = id_to_memslot(__kvm_memslots(kvm, as_id), id);
+	ret = -ENOENT;
+	if (!kvm_slot_is_dmabuf(slot) || !slot->dmabuf)
+		goto out;
+	kd = slot->dmabuf;
+	/* No more ranges than every other page of the slot. */
+	max = min_t(u64, st.nr_poisoned, slot->npages / 2 + 1);
+	ret = -ENOMEM;
+	if (max) {
+		ranges = kvcalloc(max, sizeof(*ranges), GFP_KERNEL_ACCOUNT);
+		if (!ranges)
+			goto out;
+	}
+
+	ret = dma_resv_lock_interruptible(kd->dmabuf->resv, NULL);
+	if (ret)
+		goto out;
+	st.state = kd->state;
+	st.seq = kvm_dmabuf_events_seq(kvm);
+	n = kvm_dmabuf_poisoned_ranges(kd, ranges, max);
+	dma_resv_unlock(kd->dmabuf->resv);
+
+	ret = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(st.poisoned), ranges,
+			 min(n, max) * sizeof(*ranges)))
+		goto out;
+	ret = n > st.nr_poisoned ? -E2BIG : 0;
+	st.nr_poisoned = n;
+	if (copy_to_user(argp, &st, sizeof(st)))
+		ret = -EFAULT;
+out:
+	mutex_unlock(&kvm->slots_lock);
+	kvfree(ranges);
+	return ret;
 }
 
 static const char * const kvm_dmabuf_attr_names[] = {

@@ -81,6 +81,8 @@ vfio_pci_dma_buf_map_phys(struct dma_buf_attachment *attach)
 {
 	struct vfio_pci_dma_buf *priv = attach->dmabuf->priv;
 
+	if (!priv->vdev)
+		return ERR_PTR(-ENXIO);
 	if (priv->revoked)
 		return ERR_PTR(-ENODEV);
 	return dma_buf_phys_get(priv->phys);

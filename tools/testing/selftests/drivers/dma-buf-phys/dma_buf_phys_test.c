@@ -603,7 +603,7 @@ TEST_F(phys, device_unbind_revokes_for_good)
 	ASSERT_EQ(0, phys_events(imp, &ev));
 	ASSERT_EQ(1, ev.invalidate_mappings);
 	ASSERT_EQ(0, ev.mapped);
-	ASSERT_EQ(-ENODEV, phys_map(imp, &map, r, MAX_RANGES));
+	ASSERT_EQ(-ENXIO, phys_map(imp, &map, r, MAX_RANGES));
 	ASSERT_EQ(-ENODEV, phys_revoke(self->dev, buf, 0));
 	ASSERT_EQ(-ENODEV, phys_import(self->dev, buf));
 	ASSERT_EQ(-ENODEV, phys_create(self->dev, &c, 1, 0, 0));
@@ -617,7 +617,7 @@ TEST_F(phys, device_unbind_revokes_for_good)
 	close(fd);
 	ASSERT_EQ(0, phys_ioctl(self->dev, DMA_BUF_PHYS_TEST_POOL, &self->pool));
 	/* The old buffer stays dead. */
-	ASSERT_EQ(-ENODEV, phys_map(imp, &map, r, MAX_RANGES));
+	ASSERT_EQ(-ENXIO, phys_map(imp, &map, r, MAX_RANGES));
 	close(imp);
 	close(buf);
 }

@@ -491,7 +491,7 @@ TEST_F(vfio, revoke_device_close)
 
 	ASSERT_EQ(0, close(self->device));
 	self->device = -1;
-	expect_revoked(_metadata, imp, 1, -ENODEV);
+	expect_revoked(_metadata, imp, 1, -ENXIO);
 	/* Nobody new may attach to a dead buffer. */
 	ASSERT_EQ(-ENODEV, phys_import(self->phys, buf2));
 	close(buf2);
@@ -501,7 +501,7 @@ TEST_F(vfio, revoke_device_close)
 	buf2 = export_bar(self->device, &r, 1);
 	ASSERT_LE(0, buf2);
 	close(buf2);
-	expect_revoked(_metadata, imp, 1, -ENODEV);
+	expect_revoked(_metadata, imp, 1, -ENXIO);
 	close(buf);
 	close(imp);
 }
