@@ -125,10 +125,13 @@ struct kvm_dmabuf {
 };
 
 /*
- * Map the buffer and publish its snapshot.  Called with the buffer's
- * dma_resv lock held, when there is no snapshot.
+ * Map the buffer and make its snapshot, for kvm_dmabuf_publish().  Called
+ * with the buffer's dma_resv lock held, when there is no snapshot.
+ * Returns the exporter's error as is: -ENODEV while revoked, -ENXIO once
+ * revoked for good.
  */
-static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
+static struct kvm_dmabuf_snap *
+kvm_dmabuf_map_snap(struct kvm_dmabuf *kd, struct dma_buf_phys_list **physp)
 {
 	struct kvm_dmabuf_snap *snap;
 	struct dma_buf_phys_list *phys;
@@ -139,7 +142,7 @@ static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 	dma_resv_assert_held(kd->dmabuf->resv);
 	phys = dma_buf_pal_map_phys(kd->attach);
 	if (IS_ERR(phys))
-		return PTR_ERR(phys);
+		return ERR_CAST(phys);
 
 	ret = -ENOMEM;
 	snap = kvmalloc(struct_size(snap, ranges, phys->length),
@@ -160,16 +163,36 @@ static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
 	if (phys->attr >= DMA_BUF_MEM_NR)
 		goto err_free;
 	snap->attr = phys->attr;
-
-	kd->phys = phys;
-	rcu_assign_pointer(kd->snap, snap);
-	return 0;
+	*physp = phys;
+	return snap;
 
 err_free:
 	kvfree(snap);
 err_unmap:
 	dma_buf_pal_unmap_phys(kd->attach, phys);
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/* Let faults use what kvm_dmabuf_map_snap() made.  dma_resv held. */
+static void kvm_dmabuf_publish(struct kvm_dmabuf *kd,
+			       struct dma_buf_phys_list *phys,
+			       struct kvm_dmabuf_snap *snap)
+{
+	kd->phys = phys;
+	rcu_assign_pointer(kd->snap, snap);
+}
+
+/* Map the buffer and publish its snapshot.  dma_resv held. */
+static int kvm_dmabuf_map(struct kvm_dmabuf *kd)
+{
+	struct dma_buf_phys_list *phys;
+	struct kvm_dmabuf_snap *snap;
+
+	snap = kvm_dmabuf_map_snap(kd, &phys);
+	if (IS_ERR(snap))
+		return PTR_ERR(snap);
+	kvm_dmabuf_publish(kd, phys, snap);
+	return 0;
 }
 
 /*
@@ -296,6 +319,7 @@ static void kvm_dmabuf_invalidate_mappings(struct dma_buf_attachment *attach)
 			KVM_DMABUF_EVENT_REVOKED_FOR_GOOD,
 	};
 	struct kvm_dmabuf *kd = attach->importer_priv;
+	struct dma_buf_phys_list *phys;
 	struct kvm_dmabuf_snap *snap;
 	u32 state;
 
@@ -313,12 +337,16 @@ static void kvm_dmabuf_invalidate_mappings(struct dma_buf_attachment *attach)
 	 * Ask the exporter what it now is, by mapping the buffer again: a
 	 * restore then needs no fault to map it, and a fault that read the
 	 * sequence before the zap above retries as for any invalidation.
+	 * The record goes before the new mapping is published.
 	 */
-	state = kvm_dmabuf_map_state(kvm_dmabuf_map(kd));
+	snap = kvm_dmabuf_map_snap(kd, &phys);
+	state = kvm_dmabuf_map_state(IS_ERR(snap) ? PTR_ERR(snap) : 0);
 	if (state != kd->state) {
 		kd->state = state;
 		kvm_dmabuf_event_range(kd, kinds[state], 0, U64_MAX);
 	}
+	if (!IS_ERR(snap))
+		kvm_dmabuf_publish(kd, phys, snap);
 }
 
 /*
@@ -510,7 +538,12 @@ void kvm_dmabuf_activate(struct kvm_memory_slot *slot)
 		return;
 	dma_resv_lock(kd->dmabuf->resv, NULL);
 	kd->active = true;
-	/* The VMM hears of the poison the buffer had before the slot. */
+	/*
+	 * The VMM hears of what the buffer was before the slot: revoked
+	 * (bound so, or revoked since the bind), and poisoned pages.
+	 */
+	if (kd->state == KVM_DMABUF_SLOT_REVOKED)
+		kvm_dmabuf_event_range(kd, KVM_DMABUF_EVENT_REVOKED, 0, U64_MAX);
 	kvm_dmabuf_event_poison(kd, kd->offset >> PAGE_SHIFT,
 				(kd->offset >> PAGE_SHIFT) + slot->npages - 1,
 				true);
@@ -947,7 +980,8 @@ static u32 kvm_dmabuf_poisoned_ranges(struct kvm_dmabuf *kd,
  * the returned sequence number were queued.
  *
  * Context: process context; takes kvm->slots_lock and the buffer's
- * dma_resv lock, and copies to userspace under neither.
+ * dma_resv lock, and copies to userspace under neither.  The list is
+ * allocated for the ranges there are, at most nr_poisoned of them.
  *
  * Return: 0; -EFAULT; -EINVAL for a pad or reserved field that is not 0
  * or a slot number out of range; -ENOENT for a slot that does not exist
@@ -961,8 +995,8 @@ int kvm_dmabuf_get_slot_state(struct kvm *kvm,
 	struct kvm_dmabuf_poisoned_range *ranges = NULL;
 	struct kvm_dmabuf_slot_state st;
 	struct kvm_memory_slot *slot;
+	u32 as_id, id, n = 0, room = 0;
 	struct kvm_dmabuf *kd;
-	u32 as_id, id, n, max;
 	int ret;
 
 	if (copy_from_user(&st, argp, sizeof(st)))
@@ -978,34 +1012,45 @@ int kvm_dmabuf_get_slot_state(struct kvm *kvm,
 	slot = id_to_memslot(__kvm_memslots(kvm, as_id), id);
 	ret = -ENOENT;
 	if (!kvm_slot_is_dmabuf(slot) || !slot->dmabuf)
-		goto out;
+		goto unlock;
 	kd = slot->dmabuf;
-	/* No more ranges than every other page of the slot. */
-	max = min_t(u64, st.nr_poisoned, slot->npages / 2 + 1);
-	ret = -ENOMEM;
-	if (max) {
-		ranges = kvcalloc(max, sizeof(*ranges), GFP_KERNEL_ACCOUNT);
+	/*
+	 * Room for what there is, not for what userspace offers: count, then
+	 * allocate, then fill, again if the tree grew in between (it only
+	 * grows, by at most one range per call of the exporter).
+	 */
+	for (;;) {
+		ret = dma_resv_lock_interruptible(kd->dmabuf->resv, NULL);
+		if (ret)
+			goto unlock;
+		st.state = kd->state;
+		st.seq = kvm_dmabuf_events_seq(kvm);
+		n = kvm_dmabuf_poisoned_ranges(kd, ranges, room);
+		dma_resv_unlock(kd->dmabuf->resv);
+		if (n <= room || room == st.nr_poisoned)
+			break;
+		kvfree(ranges);
+		room = min(n, st.nr_poisoned);
+		ranges = kvcalloc(room, sizeof(*ranges),
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		ret = -ENOMEM;
 		if (!ranges)
-			goto out;
+			goto unlock;
 	}
+	mutex_unlock(&kvm->slots_lock);
 
-	ret = dma_resv_lock_interruptible(kd->dmabuf->resv, NULL);
-	if (ret)
-		goto out;
-	st.state = kd->state;
-	st.seq = kvm_dmabuf_events_seq(kvm);
-	n = kvm_dmabuf_poisoned_ranges(kd, ranges, max);
-	dma_resv_unlock(kd->dmabuf->resv);
-
-	ret = -EFAULT;
 	if (copy_to_user(u64_to_user_ptr(st.poisoned), ranges,
-			 min(n, max) * sizeof(*ranges)))
-		goto out;
-	ret = n > st.nr_poisoned ? -E2BIG : 0;
-	st.nr_poisoned = n;
-	if (copy_to_user(argp, &st, sizeof(st)))
+			 min(n, room) * sizeof(*ranges)))
 		ret = -EFAULT;
-out:
+	else
+		ret = n > st.nr_poisoned ? -E2BIG : 0;
+	st.nr_poisoned = n;
+	if (ret != -EFAULT && copy_to_user(argp, &st, sizeof(st)))
+		ret = -EFAULT;
+	kvfree(ranges);
+	return ret;
+
+unlock:
 	mutex_unlock(&kvm->slots_lock);
 	kvfree(ranges);
 	return ret;

@@ -30,7 +30,9 @@
  *    open and dead flags; it is taken under dma_resv (by the callbacks),
  *    and nothing is taken under it;
  *  - ev->read_lock serialises readers, so that a record is copied before
- *    it leaves the queue: a fault on the reader's buffer loses nothing;
+ *    it leaves the queue: a fault on the reader's buffer loses nothing.
+ *    A reader does not hold it while it waits, and a non-blocking reader
+ *    only tries it;
  *  - one file at a time: a second KVM_CREATE_DMABUF_EVENTS while one is
  *    open fails with EBUSY; after its release a new file starts with an
  *    empty queue, and with the sequence numbers where the last one left;
@@ -218,44 +220,42 @@ static ssize_t kvm_dmabuf_events_read_iter(struct kiocb *iocb,
 		      (iocb->ki_flags & IOCB_NOWAIT);
 	struct kvm_dmabuf_event rec;
 	ssize_t copied = 0;
-	bool dead;
-	int what;
+	bool dead = false;
+	int what, err = 0;
 
 	if (iov_iter_count(to) < sizeof(rec))
 		return -EINVAL;
-	if (iocb->ki_flags & IOCB_NOWAIT) {
-		if (!mutex_trylock(&ev->read_lock))
-			return -EAGAIN;
-	} else if (mutex_lock_interruptible(&ev->read_lock)) {
-		return -ERESTARTSYS;
-	}
 
-	while (iov_iter_count(to) >= sizeof(rec)) {
-		what = kvm_dmabuf_events_peek(ev, &rec, &dead);
-		if (!what) {
-			if (copied || dead)
+	/* read_lock is not held while waiting, so as not to block others. */
+	for (;;) {
+		if (nowait) {
+			if (!mutex_trylock(&ev->read_lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&ev->read_lock)) {
+			return -ERESTARTSYS;
+		}
+		while (iov_iter_count(to) >= sizeof(rec)) {
+			what = kvm_dmabuf_events_peek(ev, &rec, &dead);
+			if (!what)
 				break;
-			if (nowait) {
-				copied = -EAGAIN;
+			if (copy_to_iter(&rec, sizeof(rec), to) != sizeof(rec)) {
+				err = -EFAULT;
 				break;
 			}
-			if (wait_event_interruptible(ev->wq,
-						     kvm_dmabuf_events_ready(ev))) {
-				copied = -ERESTARTSYS;
-				break;
-			}
-			continue;
+			kvm_dmabuf_events_pop(ev, &rec, what);
+			copied += sizeof(rec);
 		}
-		if (copy_to_iter(&rec, sizeof(rec), to) != sizeof(rec)) {
-			if (!copied)
-				copied = -EFAULT;
-			break;
-		}
-		kvm_dmabuf_events_pop(ev, &rec, what);
-		copied += sizeof(rec);
+		mutex_unlock(&ev->read_lock);
+		if (copied)
+			return copied;
+		if (err || dead)
+			return err;
+		if (nowait)
+			return -EAGAIN;
+		if (wait_event_interruptible(ev->wq,
+					     kvm_dmabuf_events_ready(ev)))
+			return -ERESTARTSYS;
 	}
-	mutex_unlock(&ev->read_lock);
-	return copied;
 }
 
 static __poll_t kvm_dmabuf_events_poll(struct file *file, poll_table *wait)

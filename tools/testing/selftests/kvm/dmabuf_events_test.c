@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -79,33 +80,10 @@ static void buf_revoke(int buf, unsigned int revoked)
 	TEST_ASSERT(!r, "revoke %u: %s", revoked, strerror(-r));
 }
 
-static int events_fd(struct kvm_vm *vm)
-{
-	struct kvm_create_dmabuf_events args = { 0 };
-	int fd = __vm_ioctl(vm, KVM_CREATE_DMABUF_EVENTS, &args);
-
-	TEST_ASSERT(fd >= 0, "KVM_CREATE_DMABUF_EVENTS: %s", strerror(errno));
-	return fd;
-}
-
-/* The next record, which must be there already. */
-static struct kvm_dmabuf_event next_event(int fd)
-{
-	struct kvm_dmabuf_event ev;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	TEST_ASSERT(poll(&p, 1, 0) == 1 && (p.revents & POLLIN),
-		    "no record queued (poll %#x)", p.revents);
-	n = read(fd, &ev, sizeof(ev));
-	TEST_ASSERT(n == sizeof(ev), "read %zd: %s", n, strerror(errno));
-	return ev;
-}
-
 static void expect_event(int fd, uint64_t seq, uint32_t kind, uint64_t gpa,
 			 uint64_t size)
 {
-	struct kvm_dmabuf_event ev = next_event(fd);
+	struct kvm_dmabuf_event ev = kvm_dmabuf_next_event(fd);
 
 	TEST_ASSERT(ev.seq == seq && ev.kind == kind && ev.slot == SLOT &&
 		    ev.gpa == gpa && ev.size == size,
@@ -208,7 +186,7 @@ static void test_bad_input(void)
 	TEST_ASSERT(r == -1 && errno == EINVAL, "reserved: %d errno %d", r,
 		    errno);
 
-	fd = events_fd(vm);
+	fd = kvm_dmabuf_events_fd(vm);
 	TEST_ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC, "no O_CLOEXEC");
 	args.reserved[2] = 0;
 	r = __vm_ioctl(vm, KVM_CREATE_DMABUF_EVENTS, &args);
@@ -244,7 +222,7 @@ static void test_bad_input(void)
 
 	/* Closed, the fd can be created again. */
 	close(fd);
-	fd = events_fd(vm);
+	fd = kvm_dmabuf_events_fd(vm);
 	close(fd);
 	kvm_vm_free(vm);
 	close(buf);
@@ -267,7 +245,7 @@ static void test_records_in_order(void)
 
 	buf = create_buf(TEST_SIZE);
 	vm = new_vm(&vcpu, buf, bad);
-	fd = events_fd(vm);
+	fd = kvm_dmabuf_events_fd(vm);
 	kvm_dmabuf_expect_sync(vcpu, 1);
 	expect_no_event(fd, "the bind and a guest access");
 	expect_state(vm, KVM_DMABUF_SLOT_USABLE, 0);
@@ -318,8 +296,11 @@ static void test_records_in_order(void)
 	ksft_test_result_pass("poison, revoke, restore, for good: seq 0-3, the exits' gpa\n");
 }
 
-/* A slot bound after the poison hears of it at its creation. */
-static void test_poison_before_slot(void)
+/*
+ * A slot bound to a buffer that is revoked and has a poisoned page hears
+ * of both at its creation.
+ */
+static void test_state_before_slot(void)
 {
 	uint64_t bad = TEST_GPA + BAD_PAGE * PAGE;
 	struct kvm_vcpu *vcpu;
@@ -328,19 +309,24 @@ static void test_poison_before_slot(void)
 
 	buf = create_buf(2 * TEST_SIZE);
 	poison_page(buf, BAD_PAGE * PAGE);
+	buf_revoke(buf, 1);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_read);
-	fd = events_fd(vm);
+	fd = kvm_dmabuf_events_fd(vm);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE, buf,
 					 0);
 	kvm_dmabuf_virt_map(vm, TEST_GPA, TEST_GPA, TEST_SIZE);
 	vcpu_args_set(vcpu, 1, bad);
-	expect_event(fd, 0, KVM_DMABUF_EVENT_POISONED, bad, PAGE);
-	expect_no_event(fd, "the bind's record");
+	expect_event(fd, 0, KVM_DMABUF_EVENT_REVOKED, TEST_GPA, TEST_SIZE);
+	expect_event(fd, 1, KVM_DMABUF_EVENT_POISONED, bad, PAGE);
+	expect_no_event(fd, "the bind's records");
+	expect_fault_exit(vcpu, EFAULT, KVM_MEMORY_EXIT_FLAG_REVOKED, bad);
+	buf_revoke(buf, 0);
+	expect_event(fd, 2, KVM_DMABUF_EVENT_RESTORED, TEST_GPA, TEST_SIZE);
 	expect_fault_exit(vcpu, EHWPOISON, KVM_MEMORY_EXIT_FLAG_HWPOISON, bad);
 	close(fd);
 	kvm_vm_free(vm);
 	close(buf);
-	ksft_test_result_pass("poison before the slot: a record at its creation\n");
+	ksft_test_result_pass("revoked and poisoned before the slot: records at its creation\n");
 }
 
 /*
@@ -363,18 +349,18 @@ static void test_overflow(void)
 	r = calloc(n, sizeof(*r));
 	buf = create_buf(3 * TEST_SIZE);
 	vm = new_vm(&vcpu, buf, TEST_GPA);
-	fd = events_fd(vm);
+	fd = kvm_dmabuf_events_fd(vm);
 	/* Every other page: n ranges that do not merge. */
 	for (i = 0; i < n; i++)
 		poison_page(buf, 2 * i * PAGE);
 	for (i = 0; i < capacity; i++) {
-		ev = next_event(fd);
+		ev = kvm_dmabuf_next_event(fd);
 		TEST_ASSERT(ev.seq == i && ev.kind == KVM_DMABUF_EVENT_POISONED &&
 			    ev.gpa == TEST_GPA + 2 * i * PAGE,
 			    "record %u: seq %llu kind %u gpa %#llx", i, ev.seq,
 			    ev.kind, ev.gpa);
 	}
-	ev = next_event(fd);
+	ev = kvm_dmabuf_next_event(fd);
 	TEST_ASSERT(ev.kind == KVM_DMABUF_EVENT_OVERFLOW &&
 		    ev.seq == capacity && ev.size == n - capacity &&
 		    !ev.slot && !ev.gpa,
@@ -411,11 +397,23 @@ static void test_overflow(void)
 struct waiter {
 	int fd;
 	bool use_poll;
+	pid_t tid;
 	int64_t woke_ns;
 	struct pollfd p;
 	struct kvm_dmabuf_event ev;
 	ssize_t n;
 };
+
+/* EAGAIN at once, with O_NONBLOCK and with RWF_NOWAIT. */
+static void expect_nonblocking_reads(int fd)
+{
+	struct kvm_dmabuf_event ev;
+	struct iovec iov = { &ev, sizeof(ev) };
+
+	expect_no_event(fd, "nothing, with a reader blocked");
+	TEST_ASSERT(preadv2(fd, &iov, 1, -1, RWF_NOWAIT) == -1 &&
+		    errno == EAGAIN, "RWF_NOWAIT read: errno %d", errno);
+}
 
 static int64_t now_ns(void)
 {
@@ -429,6 +427,7 @@ static void *wait_thread(void *arg)
 {
 	struct waiter *w = arg;
 
+	WRITE_ONCE(w->tid, gettid());
 	if (w->use_poll) {
 		w->p.fd = w->fd;
 		w->p.events = POLLIN;
@@ -440,7 +439,34 @@ static void *wait_thread(void *arg)
 	return NULL;
 }
 
-/* A poller and a blocked reader wake when a record comes. */
+/* Wait until thread @tid sleeps (state S in /proc), or fail. */
+static void wait_asleep(pid_t tid)
+{
+	char path[64], line[256] = "", *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	for (i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "r");
+
+		TEST_ASSERT(f, "open %s", path);
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+		/* "tid (comm) S ...": the state follows the last ')'. */
+		p = strrchr(line, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return;
+		usleep(10000);
+	}
+	TEST_FAIL("thread %d never slept", tid);
+}
+
+/*
+ * A poller and a blocked reader wake when a record comes; while a reader
+ * is blocked, a non-blocking read (O_NONBLOCK, RWF_NOWAIT) does not wait
+ * for it.
+ */
 static void test_wakeups(void)
 {
 	struct kvm_vcpu *vcpu;
@@ -454,12 +480,16 @@ static void test_wakeups(void)
 	vm = new_vm(&vcpu, buf, TEST_GPA);
 	for (i = 0; i < 2; i++) {
 		memset(&w, 0, sizeof(w));
-		w.fd = events_fd(vm);
+		w.fd = kvm_dmabuf_events_fd(vm);
 		w.use_poll = !i;
 		pthread_create(&t, NULL, wait_thread, &w);
-		usleep(200000);
+		while (!READ_ONCE(w.tid))
+			usleep(1000);
+		wait_asleep(w.tid);
 		TEST_ASSERT(!w.woke_ns, "%s returned before the record",
 			    i ? "read" : "poll");
+		if (i)
+			expect_nonblocking_reads(w.fd);
 		sent = now_ns();
 		buf_revoke(buf, !i);
 		pthread_join(t, NULL);
@@ -475,7 +505,7 @@ static void test_wakeups(void)
 	}
 	kvm_vm_free(vm);
 	close(buf);
-	ksft_test_result_pass("poll and a blocked read wake on a record\n");
+	ksft_test_result_pass("poll and a blocked read wake; others do not wait\n");
 }
 
 /* The fd and the VM go in either order; the VM's end reads as EOF. */
@@ -491,7 +521,7 @@ static void test_teardown(void)
 
 	/* The fd first. */
 	vm = new_vm(&vcpu, buf, TEST_GPA);
-	fd = events_fd(vm);
+	fd = kvm_dmabuf_events_fd(vm);
 	buf_revoke(buf, 1);
 	close(fd);
 	buf_revoke(buf, 0);
@@ -499,7 +529,7 @@ static void test_teardown(void)
 
 	/* The VM first: its queued record, then end of file and EPOLLHUP. */
 	vm = new_vm(&vcpu, buf, TEST_GPA);
-	fd = events_fd(vm);
+	fd = kvm_dmabuf_events_fd(vm);
 	buf_revoke(buf, 1);
 	kvm_vm_free(vm);
 	buf_revoke(buf, 0);
@@ -534,7 +564,7 @@ int main(int argc, char *argv[])
 	ksft_print_msg("queue capacity %u records\n", capacity);
 	test_bad_input();
 	test_records_in_order();
-	test_poison_before_slot();
+	test_state_before_slot();
 	test_overflow();
 	test_wakeups();
 	test_teardown();

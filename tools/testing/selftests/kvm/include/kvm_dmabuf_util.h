@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 
@@ -181,6 +182,33 @@ static inline bool kvm_dmabuf_cacheable_refused(void)
 #else
 	return false;
 #endif
+}
+
+/* KVM_CREATE_DMABUF_EVENTS: the VM's event fd, or fail. */
+static inline int kvm_dmabuf_events_fd(struct kvm_vm *vm)
+{
+	struct kvm_create_dmabuf_events args = { 0 };
+	int fd = __vm_ioctl(vm, KVM_CREATE_DMABUF_EVENTS, &args);
+
+	TEST_ASSERT(fd >= 0, "KVM_CREATE_DMABUF_EVENTS: %s", strerror(errno));
+	return fd;
+}
+
+/*
+ * The next record of event fd @fd, which must be queued already: a record
+ * is queued before the exporter's call that causes it returns.
+ */
+static inline struct kvm_dmabuf_event kvm_dmabuf_next_event(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct kvm_dmabuf_event ev;
+	ssize_t n;
+
+	TEST_ASSERT(poll(&p, 1, 0) == 1 && (p.revents & POLLIN),
+		    "no record queued (poll %#x)", p.revents);
+	n = read(fd, &ev, sizeof(ev));
+	TEST_ASSERT(n == sizeof(ev), "read %zd: %s", n, strerror(errno));
+	return ev;
 }
 
 #endif /* SELFTEST_KVM_DMABUF_UTIL_H */
