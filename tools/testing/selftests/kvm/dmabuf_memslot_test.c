@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <libgen.h>
 #include <sys/mman.h>
+#include <linux/pci_regs.h>
 #include <linux/udmabuf.h>
 #include <linux/vfio.h>
 
@@ -313,6 +314,17 @@ static void test_udmabuf(void)
  * VFIO_DEVICE_FEATURE_DMA_BUF; the guest's writes seen through the
  * region's mmap, which only this check creates.
  */
+/* The next record is @kind, for the whole of the slot. */
+static void expect_vfio_event(int fd, uint32_t kind)
+{
+	struct kvm_dmabuf_event ev = kvm_dmabuf_next_event(fd);
+
+	TEST_ASSERT(ev.kind == kind && ev.slot == SLOT && ev.gpa == TEST_GPA &&
+		    ev.size == TEST_SIZE,
+		    "record %u slot %u gpa %#llx size %#llx, wanted %u for the slot",
+		    ev.kind, ev.slot, ev.gpa, ev.size, kind);
+}
+
 static void test_vfio(void)
 {
 	struct vfio_region_info bar = {
@@ -333,16 +345,21 @@ static void test_vfio(void)
 		.get.nr_ranges = 1,
 		.range.length = TEST_SIZE,
 	};
-	int container, group, device, buf;
+	struct vfio_region_info cfg = {
+		.argsz = sizeof(cfg),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	int container, group, device, buf, efd;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
+	uint16_t cmd, off;
 	uint64_t *view;
 	ssize_t n;
 	int i;
 
 	if (!phys_bound_device("vfio-pci", bdf, sizeof(bdf))) {
-		/* The three results below. */
-		for (i = 0; i < 3; i++)
+		/* The four results below. */
+		for (i = 0; i < 4; i++)
 			ksft_test_result_skip("no device bound to vfio-pci\n");
 		return;
 	}
@@ -399,9 +416,26 @@ static void test_vfio(void)
 	}
 	ksft_test_result_pass("vfio-pci BAR: guest writes seen in the BAR\n");
 
-	/* Closing the device revokes for good: the guest gets the exit. */
+	/* Memory decode off, then on: one record each, from vfio-pci. */
+	efd = kvm_dmabuf_events_fd(vm);
+	TEST_ASSERT(!ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &cfg),
+		    "config space info");
+	TEST_ASSERT(pread(device, &cmd, 2, cfg.offset + PCI_COMMAND) == 2,
+		    "reading the command register");
+	off = cmd & ~PCI_COMMAND_MEMORY;
+	TEST_ASSERT(pwrite(device, &off, 2, cfg.offset + PCI_COMMAND) == 2,
+		    "memory decode off");
+	expect_vfio_event(efd, KVM_DMABUF_EVENT_REVOKED);
+	TEST_ASSERT(pwrite(device, &cmd, 2, cfg.offset + PCI_COMMAND) == 2,
+		    "memory decode on");
+	expect_vfio_event(efd, KVM_DMABUF_EVENT_RESTORED);
+
+	/* Closing the device revokes for good: a record, then the exit. */
 	munmap(view, TEST_SIZE);
 	close(device);
+	expect_vfio_event(efd, KVM_DMABUF_EVENT_REVOKED_FOR_GOOD);
+	close(efd);
+	ksft_test_result_pass("vfio-pci decode off, on, close: three records\n");
 	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EFAULT &&
 		    vcpu->run->exit_reason == KVM_EXIT_MEMORY_FAULT &&
 		    (vcpu->run->memory_fault.flags &
@@ -1407,7 +1441,7 @@ int main(int argc, char *argv[])
 	pattern = (uint64_t)random() << 32 | random();
 
 	ksft_print_header();
-	ksft_set_plan(23 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
+	ksft_set_plan(24 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
 		      NR_PREFETCH_RESULTS + NR_REINIT_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();
