@@ -6,16 +6,22 @@
 #
 # usage: build-selftests.sh arm64|x86_64
 set -euo pipefail
-: "${TOP:?}" "${BUILD:?}"
+: "${TOP:?}" "${BUILD:?}" "${CACHE:?}"
 arch=$1
 tree=$BUILD/linux
 hdr=$BUILD/obj/$arch${DEBUG:+-debug}/usr/include
 out=$BUILD/kst/$arch
 lists=("$TOP/harness/tests/$arch.list" "$TOP"/harness/tests/"$arch"-*.list)
 
+# liburing, for kvm/dmabuf_events_uring: Debian's liburing-dev on x86_64;
+# for arm64 the static library and headers of its multiarch package, which
+# harness/host-deps.sh unpacks in the cache.
+uring=$CACHE/liburing-arm64
 case $arch in
-arm64)	args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="ccache aarch64-linux-gnu-gcc") ;;
-x86_64)	args=(ARCH=x86 CC="ccache gcc") ;;
+arm64)	args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC="ccache aarch64-linux-gnu-gcc"
+	      LIBURING="$uring/usr/lib/aarch64-linux-gnu/liburing.a"
+	      LIBURING_CFLAGS="-I$uring/usr/include") ;;
+x86_64)	args=(ARCH=x86 CC="ccache gcc" LIBURING=-luring) ;;
 *)	echo "build-selftests: unknown architecture $arch" >&2; exit 2 ;;
 esac
 

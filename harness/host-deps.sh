@@ -12,7 +12,7 @@ pkgs=(linux-source-6.12 quilt ccache make gcc bc flex bison libelf-dev git perl
       libssl-dev cpio xz-utils dwarves kmod rsync
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       clang lld llvm
-      busybox-static qemu-system-x86 qemu-system-arm)
+      busybox-static qemu-system-x86 qemu-system-arm liburing-dev)
 
 installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; }
 
@@ -58,10 +58,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 		--allow-downgrades "${missing[@]}" >/dev/null
 fi
 
-# The arm64 guest needs an arm64 busybox: fetch Debian's busybox-static:arm64
-# once into the cache and unpack its binary there.
-bb=$CACHE/busybox-arm64/bin/busybox
-if [ ! -x "$bb" ]; then
+# fetch_arm64 PKG DIR: unpack Debian's PKG:arm64 into DIR, without
+# installing it (the arm64 guest's busybox; liburing-dev:arm64, whose
+# dependencies would hold the host's libc in version lockstep with arm64's).
+fetch_arm64() {
+	local dl
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		dpkg --add-architecture arm64
 		updated=
@@ -69,10 +70,17 @@ if [ ! -x "$bb" ]; then
 	apt_update
 	dl=$(mktemp -d)
 	chmod 777 "$dl"		# apt downloads as the _apt user
-	(cd "$dl" && apt-get download -qq busybox-static:arm64 &&
-	 dpkg-deb -x busybox-static_*_arm64.deb unpacked)
-	mkdir -p "$(dirname "$bb")"
-	cp "$dl/unpacked/bin/busybox" "$bb"
+	(cd "$dl" && apt-get download -qq "$1:arm64")
+	rm -rf "$2"
+	mkdir -p "$2"
+	dpkg-deb -x "$dl/$1"_*_arm64.deb "$2"
 	rm -rf "$dl"
-fi
+}
+
+# The arm64 guest's busybox.
+[ -x "$CACHE/busybox-arm64/bin/busybox" ] || fetch_arm64 busybox-static "$CACHE/busybox-arm64"
+# The static liburing of kvm/dmabuf_events_uring for arm64 (x86_64 links
+# the installed liburing-dev's).
+[ -f "$CACHE/liburing-arm64/usr/lib/aarch64-linux-gnu/liburing.a" ] ||
+	fetch_arm64 liburing-dev "$CACHE/liburing-arm64"
 echo "host-deps: linux-source-6.12 $(installed linux-source-6.12 | awk '{print $4}'), $(qemu-system-aarch64 --version | head -1)"
