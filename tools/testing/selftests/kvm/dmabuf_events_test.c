@@ -26,7 +26,7 @@
 #include "test_util.h"
 #include "ucall_common.h"
 
-#include "../drivers/dma-buf-phys/phys_util.h"
+#include "kvm_dmabuf_phys.h"
 
 #define SLOT		10
 #define TEST_GPA	0x800000000ULL
@@ -44,41 +44,6 @@ static const char * const kinds[] = {
 	[KVM_DMABUF_EVENT_REVOKED_FOR_GOOD] = "revoked-for-good",
 	[KVM_DMABUF_EVENT_OVERFLOW] = "overflow",
 };
-
-/* Read @gva, report, read it again. */
-static void guest_read(uint64_t gva)
-{
-	READ_ONCE(*(uint64_t *)gva);
-	GUEST_SYNC(1);
-	READ_ONCE(*(uint64_t *)gva);
-	GUEST_SYNC(2);
-}
-
-static int create_buf(uint64_t pool_off)
-{
-	struct dma_buf_phys_test_chunk c = { .offset = pool_off,
-					     .len = TEST_SIZE };
-	int buf = phys_create(phys_dev, &c, 1,
-			      DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
-
-	TEST_ASSERT(buf >= 0, "creating a test buffer: %s", strerror(-buf));
-	return buf;
-}
-
-static void poison_page(int buf, uint64_t offset)
-{
-	int r = phys_poison(phys_dev, buf, offset, PAGE);
-
-	TEST_ASSERT(!r, "poisoning %#lx: %s", (unsigned long)offset,
-		    strerror(-r));
-}
-
-static void buf_revoke(int buf, unsigned int revoked)
-{
-	int r = phys_revoke(phys_dev, buf, revoked);
-
-	TEST_ASSERT(!r, "revoke %u: %s", revoked, strerror(-r));
-}
 
 static void expect_event(int fd, uint64_t seq, uint32_t kind, uint64_t gpa,
 			 uint64_t size)
@@ -139,7 +104,7 @@ static void expect_state(struct kvm_vm *vm, uint32_t state, uint32_t poisoned)
 
 static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, int buf, uint64_t gva)
 {
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_read);
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, kvm_dmabuf_guest_read);
 
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE, buf,
 					 0);
@@ -175,7 +140,7 @@ static void test_bad_input(void)
 	struct kvm_vm *vm;
 	int buf, fd, r;
 
-	buf = create_buf(0);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 0, TEST_SIZE);
 	vm = new_vm(&vcpu, buf, TEST_GPA);
 	r = __vm_ioctl(vm, KVM_CREATE_DMABUF_EVENTS, &args);
 	TEST_ASSERT(r == -1 && errno == EINVAL, "flags 1: %d errno %d", r,
@@ -216,7 +181,7 @@ static void test_bad_input(void)
 	r = __vm_ioctl(vm, KVM_GET_DMABUF_SLOT_STATE, &st);
 	TEST_ASSERT(r == -1 && errno == EINVAL, "reserved: %d errno %d", r,
 		    errno);
-	poison_page(buf, BAD_PAGE * PAGE);
+	kvm_dmabuf_phys_poison(phys_dev, buf, BAD_PAGE * PAGE, PAGE);
 	r = slot_state(vm, SLOT, &st, (void *)8, 1);
 	TEST_ASSERT(r == -EFAULT, "a bad poisoned pointer: %d", r);
 
@@ -243,30 +208,30 @@ static void test_records_in_order(void)
 	struct kvm_vm *vm;
 	int buf, fd, f;
 
-	buf = create_buf(TEST_SIZE);
+	buf = kvm_dmabuf_phys_buf(phys_dev, TEST_SIZE, TEST_SIZE);
 	vm = new_vm(&vcpu, buf, bad);
 	fd = kvm_dmabuf_events_fd(vm);
 	kvm_dmabuf_expect_sync(vcpu, 1);
 	expect_no_event(fd, "the bind and a guest access");
 	expect_state(vm, KVM_DMABUF_SLOT_USABLE, 0);
 
-	poison_page(buf, BAD_PAGE * PAGE);
+	kvm_dmabuf_phys_poison(phys_dev, buf, BAD_PAGE * PAGE, PAGE);
 	expect_event(fd, 0, KVM_DMABUF_EVENT_POISONED, bad, PAGE);
 	expect_fault_exit(vcpu, EHWPOISON, KVM_MEMORY_EXIT_FLAG_HWPOISON, bad);
-	poison_page(buf, BAD_PAGE * PAGE);
+	kvm_dmabuf_phys_poison(phys_dev, buf, BAD_PAGE * PAGE, PAGE);
 	expect_no_event(fd, "a second report of the page");
 	expect_state(vm, KVM_DMABUF_SLOT_USABLE, 1);
 	TEST_ASSERT(!slot_state(vm, SLOT, &st, r, 1) && st.seq == 1,
 		    "state's seq %llu, wanted 1", st.seq);
 
-	buf_revoke(buf, 1);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
 	expect_event(fd, 1, KVM_DMABUF_EVENT_REVOKED, TEST_GPA, TEST_SIZE);
 	expect_fault_exit(vcpu, EFAULT, KVM_MEMORY_EXIT_FLAG_REVOKED, bad);
-	buf_revoke(buf, 1);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
 	expect_no_event(fd, "a second revoke");
 	expect_state(vm, KVM_DMABUF_SLOT_REVOKED, 1);
 
-	buf_revoke(buf, 0);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 0);
 	expect_event(fd, 2, KVM_DMABUF_EVENT_RESTORED, TEST_GPA, TEST_SIZE);
 	expect_fault_exit(vcpu, EHWPOISON, KVM_MEMORY_EXIT_FLAG_HWPOISON, bad);
 	expect_state(vm, KVM_DMABUF_SLOT_USABLE, 1);
@@ -307,10 +272,10 @@ static void test_state_before_slot(void)
 	struct kvm_vm *vm;
 	int buf, fd;
 
-	buf = create_buf(2 * TEST_SIZE);
-	poison_page(buf, BAD_PAGE * PAGE);
-	buf_revoke(buf, 1);
-	vm = vm_create_with_one_vcpu(&vcpu, guest_read);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 2 * TEST_SIZE, TEST_SIZE);
+	kvm_dmabuf_phys_poison(phys_dev, buf, BAD_PAGE * PAGE, PAGE);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
+	vm = vm_create_with_one_vcpu(&vcpu, kvm_dmabuf_guest_read);
 	fd = kvm_dmabuf_events_fd(vm);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE, buf,
 					 0);
@@ -320,7 +285,7 @@ static void test_state_before_slot(void)
 	expect_event(fd, 1, KVM_DMABUF_EVENT_POISONED, bad, PAGE);
 	expect_no_event(fd, "the bind's records");
 	expect_fault_exit(vcpu, EFAULT, KVM_MEMORY_EXIT_FLAG_REVOKED, bad);
-	buf_revoke(buf, 0);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 0);
 	expect_event(fd, 2, KVM_DMABUF_EVENT_RESTORED, TEST_GPA, TEST_SIZE);
 	expect_fault_exit(vcpu, EHWPOISON, KVM_MEMORY_EXIT_FLAG_HWPOISON, bad);
 	close(fd);
@@ -347,12 +312,12 @@ static void test_overflow(void)
 	TEST_ASSERT(2 * n < TEST_SIZE / PAGE, "capacity %u too large",
 		    capacity);
 	r = calloc(n, sizeof(*r));
-	buf = create_buf(3 * TEST_SIZE);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 3 * TEST_SIZE, TEST_SIZE);
 	vm = new_vm(&vcpu, buf, TEST_GPA);
 	fd = kvm_dmabuf_events_fd(vm);
 	/* Every other page: n ranges that do not merge. */
 	for (i = 0; i < n; i++)
-		poison_page(buf, 2 * i * PAGE);
+		kvm_dmabuf_phys_poison(phys_dev, buf, 2 * i * PAGE, PAGE);
 	for (i = 0; i < capacity; i++) {
 		ev = kvm_dmabuf_next_event(fd);
 		TEST_ASSERT(ev.seq == i && ev.kind == KVM_DMABUF_EVENT_POISONED &&
@@ -384,7 +349,7 @@ static void test_overflow(void)
 			    r[i].gpa, r[i].size);
 
 	/* Queued again, numbered on from the lost ones. */
-	buf_revoke(buf, 1);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
 	expect_event(fd, n, KVM_DMABUF_EVENT_REVOKED, TEST_GPA, TEST_SIZE);
 	close(fd);
 	kvm_vm_free(vm);
@@ -476,7 +441,7 @@ static void test_wakeups(void)
 	int64_t sent;
 	int buf, i;
 
-	buf = create_buf(4 * TEST_SIZE);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 4 * TEST_SIZE, TEST_SIZE);
 	vm = new_vm(&vcpu, buf, TEST_GPA);
 	for (i = 0; i < 2; i++) {
 		memset(&w, 0, sizeof(w));
@@ -491,7 +456,7 @@ static void test_wakeups(void)
 		if (i)
 			expect_nonblocking_reads(w.fd);
 		sent = now_ns();
-		buf_revoke(buf, !i);
+		kvm_dmabuf_phys_revoke(phys_dev, buf, !i);
 		pthread_join(t, NULL);
 		if (w.use_poll)
 			TEST_ASSERT(w.n == 1 && (w.p.revents & POLLIN),
@@ -517,22 +482,22 @@ static void test_teardown(void)
 	struct kvm_vm *vm;
 	int buf, fd;
 
-	buf = create_buf(5 * TEST_SIZE);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 5 * TEST_SIZE, TEST_SIZE);
 
 	/* The fd first. */
 	vm = new_vm(&vcpu, buf, TEST_GPA);
 	fd = kvm_dmabuf_events_fd(vm);
-	buf_revoke(buf, 1);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
 	close(fd);
-	buf_revoke(buf, 0);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 0);
 	kvm_vm_free(vm);
 
 	/* The VM first: its queued record, then end of file and EPOLLHUP. */
 	vm = new_vm(&vcpu, buf, TEST_GPA);
 	fd = kvm_dmabuf_events_fd(vm);
-	buf_revoke(buf, 1);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
 	kvm_vm_free(vm);
-	buf_revoke(buf, 0);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 0);
 	p = (struct pollfd){ .fd = fd, .events = POLLIN };
 	TEST_ASSERT(poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) &&
 		    (p.revents & POLLIN), "poll after the VM: %#x", p.revents);

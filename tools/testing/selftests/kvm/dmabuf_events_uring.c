@@ -34,7 +34,7 @@
 #include "test_util.h"
 #include "ucall_common.h"
 
-#include "../drivers/dma-buf-phys/phys_util.h"
+#include "kvm_dmabuf_phys.h"
 
 #define SLOT		10
 #define TEST_GPA	0x800000000ULL
@@ -171,7 +171,6 @@ static void on_record(const struct kvm_dmabuf_event *ev)
 
 int main(int argc, char *argv[])
 {
-	struct dma_buf_phys_test_chunk c = { .offset = 0, .len = TEST_SIZE };
 	struct dma_buf_phys_test_pool pool;
 	struct kvm_dmabuf_event recs[4];
 	uint64_t poison_exit = 0;
@@ -193,9 +192,7 @@ int main(int argc, char *argv[])
 	ksft_print_header();
 	ksft_set_plan(1);
 
-	buf = phys_create(phys_dev, &c, 1, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY,
-			  0);
-	TEST_ASSERT(buf >= 0, "test buffer: %s", strerror(-buf));
+	buf = kvm_dmabuf_phys_buf(phys_dev, 0, TEST_SIZE);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE, buf,
 					 0);
@@ -230,12 +227,10 @@ int main(int argc, char *argv[])
 			printf("# loop: vCPU at stage %lu\n", (unsigned long)m.arg);
 			/* The test's doing: a device reset, then a bad page. */
 			if (m.arg == 1)
-				TEST_ASSERT(!phys_revoke(phys_dev, buf, 1),
-					    "revoke");
+				kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
 			else
-				TEST_ASSERT(!phys_poison(phys_dev, buf,
-							 BAD - TEST_GPA, PAGE),
-					    "poison");
+				kvm_dmabuf_phys_poison(phys_dev, buf,
+						       BAD - TEST_GPA, PAGE);
 			pthread_mutex_lock(&lock);
 			go = true;
 			pthread_cond_broadcast(&cond);
@@ -244,7 +239,7 @@ int main(int argc, char *argv[])
 		case REVOKED_EXIT:
 			printf("# loop: vCPU exit, revoked, gpa %#lx: the reset ends\n",
 			       (unsigned long)m.arg);
-			TEST_ASSERT(!phys_revoke(phys_dev, buf, 0), "restore");
+			kvm_dmabuf_phys_revoke(phys_dev, buf, 0);
 			break;
 		case POISON_EXIT:
 			printf("# loop: vCPU exit, EHWPOISON, gpa %#lx\n",

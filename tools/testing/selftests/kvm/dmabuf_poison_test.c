@@ -30,7 +30,7 @@
 #include "test_util.h"
 #include "ucall_common.h"
 
-#include "../drivers/dma-buf-phys/phys_util.h"
+#include "kvm_dmabuf_phys.h"
 
 #define SLOT		10
 #define TEST_GPA	0x800000000ULL
@@ -60,41 +60,6 @@ static void guest_block(void)
 	GUEST_SYNC(2);
 	READ_ONCE(*(uint64_t *)(TEST_GVA + BAD_PAGE * PAGE));
 	GUEST_SYNC(3);
-}
-
-/* Read @gva, report, read it again. */
-static void guest_read(uint64_t gva)
-{
-	READ_ONCE(*(uint64_t *)gva);
-	GUEST_SYNC(1);
-	READ_ONCE(*(uint64_t *)gva);
-	GUEST_SYNC(2);
-}
-
-static int create_buf(uint64_t pool_off)
-{
-	struct dma_buf_phys_test_chunk c = { .offset = pool_off,
-					     .len = TEST_SIZE };
-	int buf = phys_create(phys_dev, &c, 1,
-			      DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
-
-	TEST_ASSERT(buf >= 0, "creating a test buffer: %s", strerror(-buf));
-	return buf;
-}
-
-static void poison_page(int buf, uint64_t offset)
-{
-	int r = phys_poison(phys_dev, buf, offset, PAGE);
-
-	TEST_ASSERT(!r, "poisoning %#lx: %s", (unsigned long)offset,
-		    strerror(-r));
-}
-
-static void buf_revoke(int buf, unsigned int revoked)
-{
-	int r = phys_revoke(phys_dev, buf, revoked);
-
-	TEST_ASSERT(!r, "revoke %u: %s", revoked, strerror(-r));
 }
 
 static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, void *code, int buf,
@@ -160,7 +125,7 @@ static void test_page_in_block(void)
 	TEST_ASSERT(before == SZ_1G, "block before poison: %#lx",
 		    (unsigned long)before);
 
-	poison_page(buf, BAD_PAGE * PAGE);
+	kvm_dmabuf_phys_poison(phys_dev, buf, BAD_PAGE * PAGE, PAGE);
 	TEST_ASSERT(!leaf_size(vm, bad), "the poisoned page is still mapped");
 	kvm_dmabuf_expect_sync(vcpu, 2);
 	after = leaf_size(vm, TEST_GPA + GOOD_PAGE * PAGE);
@@ -189,18 +154,18 @@ static void test_poison_while_revoked(void)
 	struct kvm_vm *vm;
 	int buf;
 
-	buf = create_buf(2 * TEST_SIZE);
-	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 2 * TEST_SIZE, TEST_SIZE);
+	vm = new_vm(&vcpu, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu, 1, TEST_GPA);
 	kvm_dmabuf_expect_sync(vcpu, 1);
-	buf_revoke(buf, 1);
-	poison_page(buf, 0);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
+	kvm_dmabuf_phys_poison(phys_dev, buf, 0, PAGE);
 	TEST_ASSERT(__vcpu_run(vcpu) == -1 && errno == EFAULT &&
 		    (vcpu->run->memory_fault.flags &
 		     KVM_MEMORY_EXIT_FLAG_REVOKED),
 		    "while revoked: errno %d flags %#llx", errno,
 		    vcpu->run->memory_fault.flags);
-	buf_revoke(buf, 0);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 0);
 	expect_poison_exit(vcpu, TEST_GPA);
 	kvm_vm_free(vm);
 	close(buf);
@@ -218,20 +183,20 @@ static void test_every_binding(void)
 	struct kvm_vm *vm_a, *vm_b;
 	int buf;
 
-	buf = create_buf(3 * TEST_SIZE);
-	vm_a = new_vm(&vcpu_a, guest_read, buf, TEST_GPA, SLOT);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 3 * TEST_SIZE, TEST_SIZE);
+	vm_a = new_vm(&vcpu_a, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	vm_set_user_memory_region_dmabuf(vm_a, SLOT + 1, 0, gpa2, TEST_SIZE,
 					 buf, 0);
 	kvm_dmabuf_virt_map(vm_a, gpa2, gpa2, TEST_SIZE);
 	vcpu_args_set(vcpu_a, 1, gpa2);
-	vm_b = new_vm(&vcpu_b, guest_read, buf, TEST_GPA, SLOT);
+	vm_b = new_vm(&vcpu_b, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu_b, 1, TEST_GPA);
 	kvm_dmabuf_expect_sync(vcpu_a, 1);
 	kvm_dmabuf_expect_sync(vcpu_b, 1);
 	TEST_ASSERT(phys_attachments(buf) == 3, "%d importers, wanted 3",
 		    phys_attachments(buf));
 
-	poison_page(buf, 0);
+	kvm_dmabuf_phys_poison(phys_dev, buf, 0, PAGE);
 	expect_poison_exit(vcpu_a, gpa2);
 	expect_poison_exit(vcpu_b, TEST_GPA);
 	ksft_test_result_pass("two slots of one VM and another VM: each exits at its gpa\n");
@@ -265,9 +230,9 @@ static void test_poison_while_binding(void)
 			  DMA_BUF_PHYS_TEST_F_POISON_AT_MAP);
 	TEST_ASSERT(buf >= 0, "creating a buffer poisoned at map: %s",
 		    strerror(-buf));
-	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vm = new_vm(&vcpu, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu, 1, TEST_GPA);
-	vcpu2 = vm_vcpu_add(vm, 1, guest_read);
+	vcpu2 = vm_vcpu_add(vm, 1, kvm_dmabuf_guest_read);
 	vcpu_args_set(vcpu2, 1, TEST_GPA + PAGE);
 	kvm_dmabuf_expect_sync(vcpu, 1);
 	expect_poison_exit(vcpu2, TEST_GPA + PAGE);
@@ -291,17 +256,17 @@ static void test_poison_remembered(void)
 	struct kvm_vm *vm, *vm2;
 	int buf;
 
-	buf = create_buf(6 * TEST_SIZE);
-	poison_page(buf, BAD_PAGE * PAGE);
-	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	buf = kvm_dmabuf_phys_buf(phys_dev, 6 * TEST_SIZE, TEST_SIZE);
+	kvm_dmabuf_phys_poison(phys_dev, buf, BAD_PAGE * PAGE, PAGE);
+	vm = new_vm(&vcpu, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu, 1, bad);
 	expect_poison_exit(vcpu, bad);
 	ksft_test_result_pass("slot bound after the poison: EHWPOISON at %#llx\n",
 			      (unsigned long long)bad);
 
-	buf_revoke(buf, 1);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 1);
 	vm_delete_dmabuf_slot(vm, SLOT);
-	buf_revoke(buf, 0);
+	kvm_dmabuf_phys_revoke(phys_dev, buf, 0);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE, buf,
 					 0);
 	expect_poison_exit(vcpu, bad);
@@ -324,7 +289,7 @@ static void expect_guest_poison(int buf, uint64_t page, void (*inject)(void *),
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 
-	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vm = new_vm(&vcpu, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu, 1, gpa);
 	kvm_dmabuf_expect_sync(vcpu, 1);
 	TEST_ASSERT(leaf_size(vm, gpa), "the page is not mapped before");
@@ -349,7 +314,7 @@ static void pool_memory_failure(void *arg)
 static void test_memory_failure_mmio(void)
 {
 	uint64_t off = 4 * TEST_SIZE + BAD_PAGE * PAGE;
-	int buf = create_buf(4 * TEST_SIZE);
+	int buf = kvm_dmabuf_phys_buf(phys_dev, 4 * TEST_SIZE, TEST_SIZE);
 
 	expect_guest_poison(buf, BAD_PAGE, pool_memory_failure, &off);
 	close(buf);
@@ -466,7 +431,7 @@ static void test_udmabuf_registration(void)
 
 	n = udmabuf_registered(pfns, npages, &covered);
 	TEST_ASSERT(!n, "%lu pfns registered before any physical import", n);
-	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vm = new_vm(&vcpu, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	n = udmabuf_registered(pfns, npages, &covered);
 	TEST_ASSERT(n == npages && covered == npages,
 		    "bound: %lu pfns registered, %d of the buffer's %d among them",
@@ -506,7 +471,7 @@ static void test_consumed_mmio(void)
 {
 	uint64_t off = 7 * TEST_SIZE;
 	unsigned long pfn = (pool_paddr + off) / PAGE + BAD_PAGE;
-	int buf = create_buf(off);
+	int buf = kvm_dmabuf_phys_buf(phys_dev, off, TEST_SIZE);
 
 	expect_guest_poison(buf, BAD_PAGE, consume_pfn, &pfn);
 	close(buf);
@@ -696,7 +661,7 @@ static void test_memory_failure_filtered(void)
 	buf = phys_udmabuf(dev, TEST_SIZE, &memfd);
 	TEST_ASSERT(buf >= 0, "udmabuf: %s", strerror(-buf));
 
-	vm = new_vm(&vcpu, guest_read, buf, TEST_GPA, SLOT);
+	vm = new_vm(&vcpu, kvm_dmabuf_guest_read, buf, TEST_GPA, SLOT);
 	vcpu_args_set(vcpu, 1, gpa);
 	kvm_dmabuf_expect_sync(vcpu, 1);
 	TEST_ASSERT(leaf_size(vm, gpa), "the page is not mapped before");
