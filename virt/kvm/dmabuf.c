@@ -9,10 +9,12 @@
  * read without a lock:
  *  - the ranges and the attribute are a snapshot, struct kvm_dmabuf_snap,
  *    copied from the exporter's mapping and published with RCU.  Only the
- *    holder of the buffer's dma_resv lock replaces it: the first fault
- *    after a revoke (which maps the buffer again) and invalidate_mappings
- *    (which clears it).  A fault reads it under rcu_read_lock() and takes
- *    dma_resv only when there is no snapshot, once per revoke;
+ *    holder of the buffer's dma_resv lock replaces it: invalidate_mappings
+ *    clears it, zaps, then maps the buffer again to learn the exporter's
+ *    new state and publishes the result if there is one (a restore); a
+ *    fault that finds no snapshot maps the buffer itself.  A fault reads
+ *    it under rcu_read_lock() and takes dma_resv only when there is none,
+ *    while the buffer is revoked;
  *  - the poisoned pages are a maple tree indexed by page of the buffer,
  *    one entry per poisoned range (a second report of a page changes
  *    nothing), looked up in O(log n) under RCU; entries are only added,
@@ -35,6 +37,10 @@
  *    mmu_lock) and never slots_lock.  Until the slot's architecture data
  *    exists (the x86 rmaps), they record but do not zap: no mapping can
  *    exist yet;
+ *  - the VMM's event records (dmabuf_events.c) are queued by these
+ *    callbacks and by kvm_dmabuf_activate(), under dma_resv, before the
+ *    change can be seen by a fault; the queue's spinlock nests inside
+ *    dma_resv and is taken under no other lock of this file;
  *  - KVM's own reads and writes of the slot (kvm_read_guest() and the
  *    like) take dma_resv inside kvm->srcu and vcpu->mutex, which
  *    invalidate_mappings never waits for, so that a revoke waits for a
