@@ -37,8 +37,8 @@ arm64-w1                arm64   -
 dirs() {
 	local karch=${arch/x86_64/x86}
 	case $name in
-	*-w1)	echo "arch/$karch/kvm/ drivers/dma-buf/ drivers/vfio/pci/ mm/pfn_poison.o" ;;
-	*)	echo "virt/ arch/$karch/kvm/ drivers/dma-buf/ drivers/vfio/ mm/memory-failure.o mm/pfn_poison.o" ;;
+	*-w1)	echo "arch/$karch/kvm/ drivers/dma-buf/ drivers/vfio/pci/ mm/pfn_address_space.o" ;;
+	*)	echo "virt/ arch/$karch/kvm/ drivers/dma-buf/ drivers/vfio/ mm/memory-failure.o mm/pfn_address_space.o" ;;
 	esac
 }
 ours=$(cd "$TOP" && find $OVERLAY_DIRS -name '*.[ch]' ! -path 'tools/*' 2>/dev/null |

@@ -10,9 +10,10 @@
  * are driven through the ioctls of dma-buf-phys-test.h; see
  * tools/testing/selftests/drivers/dma-buf-phys/.
  *
- * The pool is registered as an owner of its pfns (linux/pfn_poison.h), so
- * that memory_failure() on a pfn of the pool, which has no struct page,
- * reaches the importers of the buffers that hold it; a test triggers it
+ * The pool is registered as a pfn address space (linux/memory-failure.h)
+ * with no mapping and a memory_failure callback, so that memory_failure()
+ * on a pfn of the pool, which has no struct page, reaches the importers of
+ * the buffers that hold it; a test triggers it
  * with DMA_BUF_PHYS_TEST_MEMORY_FAILURE, or, as poison consumed by the
  * calling thread, with DMA_BUF_PHYS_TEST_CONSUME (of any pfn).
  *
@@ -31,7 +32,7 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
-#include <linux/pfn_poison.h>
+#include <linux/memory-failure.h>
 #include <linux/set_memory.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -556,7 +557,7 @@ static int phys_test_get_pool(struct dma_buf_phys_test_pool __user *uarg)
  * registry's lock held.  The pool is the driver's whether or not a buffer
  * holds the pfn.
  */
-static bool phys_test_memory_failure(struct pfn_poison_owner *owner,
+static bool phys_test_memory_failure(struct pfn_address_space *space,
 				     unsigned long pfn, int flags)
 {
 	struct phys_test_buf *buf;
@@ -572,7 +573,7 @@ static bool phys_test_memory_failure(struct pfn_poison_owner *owner,
 	return true;
 }
 
-static struct pfn_poison_owner phys_test_owner = {
+static struct pfn_address_space phys_test_space = {
 	.memory_failure = phys_test_memory_failure,
 };
 
@@ -700,9 +701,12 @@ static int phys_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	phys_test_pool.size = best;
 	mutex_unlock(&phys_test_lock);
 
-	phys_test_owner.start_pfn = PHYS_PFN(phys_test_pool.paddr);
-	phys_test_owner.end_pfn = PHYS_PFN(phys_test_pool.paddr + best);
-	ret = pfn_poison_owner_register(&phys_test_owner);
+	phys_test_space.node.start = PHYS_PFN(phys_test_pool.paddr);
+	phys_test_space.node.last = PHYS_PFN(phys_test_pool.paddr + best) - 1;
+	ret = register_pfn_address_space(&phys_test_space);
+	/* Without CONFIG_MEMORY_FAILURE there is no poison to report. */
+	if (ret == -EOPNOTSUPP)
+		ret = 0;
 	if (ret) {
 		mutex_lock(&phys_test_lock);
 		phys_test_pool.pdev = NULL;
@@ -722,7 +726,7 @@ static void phys_test_remove(struct pci_dev *pdev)
 {
 	struct phys_test_buf *buf;
 
-	pfn_poison_owner_unregister(&phys_test_owner);
+	unregister_pfn_address_space(&phys_test_space);
 	mutex_lock(&phys_test_lock);
 	/*
 	 * A buffer on the list is alive: its release blocks on

@@ -72,9 +72,9 @@
  * test exporter keep no record of their own, so a VMM should bind the
  * buffer it has again rather than export a new one.  Poison is usually
  * learnt by pfn, from memory_failure(): an exporter registers the
- * memory it lends as a &struct pfn_poison_owner (linux/pfn_poison.h), and
- * its callback finds the buffers that hold the pfn, for instance with
- * dma_buf_phys_poison_pfn().  memory_failure() reaches importers this way
+ * memory it lends as a &struct pfn_address_space with a memory_failure
+ * callback (linux/memory-failure.h), which finds the buffers that hold
+ * the pfn, for instance with dma_buf_phys_poison_pfn().  memory_failure() reaches importers this way
  * whether or not the memory has struct pages and whether or not any
  * process maps it.
  *
@@ -469,7 +469,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_poison_notify, DMA_BUF);
  * @pfn: the poisoned pfn
  *
  * For exporters that learn of poison by pfn (from memory_failure(), see
- * linux/pfn_poison.h): calls dma_buf_poison_notify() for the page at every
+ * linux/memory-failure.h): calls dma_buf_poison_notify() for the page at every
  * offset of the buffer that holds @pfn, if any.
  *
  * Context: the buffer's dma_resv lock must be held.

@@ -18,14 +18,18 @@
  * vfio_pci_dma_buf_sync() lifts the revoke once the BARs are usable again.
  * Closing the device revokes for good.
  *
- * Poison: a driver whose memory memory_failure() can report by pfn
- * registers it with vfio_pci_dma_buf_register_poison(); the buffers that
- * hold a poisoned pfn tell their importers (dma_buf_poison_notify()).
+ * Poison: while the device is open, each BAR that it may mmap is a pfn
+ * address space (linux/memory-failure.h) with the device file's mapping:
+ * memory_failure() of a pfn of the BAR sends a SIGBUS to the processes
+ * that map it, as 6.19 does for nvgrace-gpu's memory, and the buffers that
+ * hold the pfn tell their importers (dma_buf_poison_notify()), which have
+ * no VMA.  A variant driver registers its own device memory the same way,
+ * with vfio_pci_dma_buf_register_poison().
  *
  * Locking: vdev->dmabufs and vfio_pci_dma_buf.vdev are protected by
  * vdev->memory_lock held for write; .revoked by the buffer's dma_resv lock.
- * memory_lock nests outside dma_resv, and inside the poison registry's lock
- * (mm/pfn_poison.c), which is never taken under memory_lock.
+ * memory_lock nests outside dma_resv, and inside the registry's lock
+ * (mm/pfn_address_space.c), which is never taken under memory_lock.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-phys.h>
@@ -34,7 +38,7 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
-#include <linux/pfn_poison.h>
+#include <linux/memory-failure.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
@@ -265,6 +269,16 @@ void vfio_pci_dma_buf_sync(struct vfio_pci_core_device *vdev)
 void vfio_pci_dma_buf_cleanup(struct vfio_pci_core_device *vdev)
 {
 	struct vfio_pci_dma_buf *priv, *tmp;
+	int i;
+
+	/* No memory_lock here: the registry's lock nests outside it. */
+	if (vdev->bar_poison) {
+		for (i = 0; i < PCI_STD_NUM_BARS; i++)
+			if (vdev->bar_poison[i].vdev)
+				vfio_pci_dma_buf_unregister_poison(&vdev->bar_poison[i]);
+		kfree(vdev->bar_poison);
+		vdev->bar_poison = NULL;
+	}
 
 	down_write(&vdev->memory_lock);
 	list_for_each_entry_safe(priv, tmp, &vdev->dmabufs, node) {
@@ -405,11 +419,11 @@ err_free_ranges:
  * buffer on the list stays alive while memory_lock is held.  The device
  * memory is the device's whether or not a buffer holds the pfn.
  */
-static bool vfio_pci_dma_buf_memory_failure(struct pfn_poison_owner *owner,
+static bool vfio_pci_dma_buf_memory_failure(struct pfn_address_space *space,
 					    unsigned long pfn, int flags)
 {
 	struct vfio_pci_dma_buf_poison *poison =
-		container_of(owner, struct vfio_pci_dma_buf_poison, owner);
+		container_of(space, struct vfio_pci_dma_buf_poison, space);
 	struct vfio_pci_core_device *vdev = poison->vdev;
 	struct vfio_pci_dma_buf *priv;
 
@@ -431,22 +445,45 @@ static bool vfio_pci_dma_buf_memory_failure(struct pfn_poison_owner *owner,
  * @start: physical address of the memory
  * @len: its length in bytes
  *
- * For memory that memory_failure() can be told about by pfn, such as
- * nvgrace-gpu's device memory.
+ * @pfn_to_vma_pgoff: if not NULL, processes map the memory through the
+ *	device file, and this finds the page offset at which a VMA of the
+ *	file maps a pfn (see &struct pfn_address_space)
+ *
+ * For memory that memory_failure() can be told about by pfn: the BARs,
+ * which vfio-pci-core registers while the device is open, and a variant
+ * driver's device memory, such as nvgrace-gpu's.  The processes that map a
+ * poisoned pfn get a SIGBUS, and the importers of the device's dma-bufs
+ * that hold it are told.
  *
  * Context: process context, memory_lock not held.
  *
- * Return: 0, or -EINVAL for an empty range.
+ * Return: 0, also without CONFIG_MEMORY_FAILURE, where there is nothing to
+ * report; -EINVAL for an empty range; -EBUSY if the range overlaps
+ * another registration.
  */
 int vfio_pci_dma_buf_register_poison(struct vfio_pci_dma_buf_poison *poison,
 				     struct vfio_pci_core_device *vdev,
-				     phys_addr_t start, u64 len)
+				     phys_addr_t start, u64 len,
+				     int (*pfn_to_vma_pgoff)(struct vm_area_struct *vma,
+							     unsigned long pfn,
+							     pgoff_t *pgoff))
 {
-	poison->vdev = vdev;
-	poison->owner.start_pfn = PHYS_PFN(start);
-	poison->owner.end_pfn = PHYS_PFN(start + len);
-	poison->owner.memory_failure = vfio_pci_dma_buf_memory_failure;
-	return pfn_poison_owner_register(&poison->owner);
+	int ret;
+
+	if (!len)
+		return -EINVAL;
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		return 0;
+	poison->space = (struct pfn_address_space) {
+		.node.start = PHYS_PFN(start),
+		.node.last = PHYS_PFN(start + len - 1),
+		.mapping = pfn_to_vma_pgoff ? vdev->vdev.inode->i_mapping : NULL,
+		.pfn_to_vma_pgoff = pfn_to_vma_pgoff,
+		.memory_failure = vfio_pci_dma_buf_memory_failure,
+	};
+	ret = register_pfn_address_space(&poison->space);
+	poison->vdev = ret ? NULL : vdev;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_register_poison);
 
@@ -458,6 +495,61 @@ EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_register_poison);
  */
 void vfio_pci_dma_buf_unregister_poison(struct vfio_pci_dma_buf_poison *poison)
 {
-	pfn_poison_owner_unregister(&poison->owner);
+	unregister_pfn_address_space(&poison->space);
+	poison->vdev = NULL;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_unregister_poison);
+
+/*
+ * Where a BAR mapping of vfio_pci_core_mmap() maps @pfn: its vm_pgoff is
+ * the region offset, BAR index and page within the BAR.  Called under the
+ * mapping's i_mmap lock, so the VMA and its device stay.
+ */
+static int vfio_pci_bar_pfn_to_vma_pgoff(struct vm_area_struct *vma,
+					 unsigned long pfn, pgoff_t *pgoff)
+{
+	const unsigned int shift = VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT;
+	struct vfio_pci_core_device *vdev = vma->vm_private_data;
+	unsigned long index = vma->vm_pgoff >> shift;
+	unsigned long first;
+
+	if (!vfio_pci_core_is_bar_vma(vma) || index > VFIO_PCI_BAR5_REGION_INDEX)
+		return -EFAULT;
+	first = PHYS_PFN(pci_resource_start(vdev->pdev, index)) +
+		(vma->vm_pgoff & (BIT(shift) - 1));
+	if (pfn < first || pfn - first >= vma_pages(vma))
+		return -EFAULT;
+	*pgoff = vma->vm_pgoff + (pfn - first);
+	return 0;
+}
+
+/**
+ * vfio_pci_dma_buf_open - report poison in the BARs while the device is open
+ * @vdev: the device, its BARs probed for mmap (vfio_pci_core_finish_enable())
+ *
+ * Registers each BAR that may be mmapped as a pfn address space; undone by
+ * vfio_pci_dma_buf_cleanup().  A BAR that cannot be registered is reported
+ * and left out: its poison then reaches nobody, as before.
+ */
+void vfio_pci_dma_buf_open(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	int i, ret;
+
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+		return;
+	vdev->bar_poison = kcalloc(PCI_STD_NUM_BARS, sizeof(*vdev->bar_poison),
+				   GFP_KERNEL_ACCOUNT);
+	if (!vdev->bar_poison)
+		return;
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		if (!vdev->bar_mmap_supported[i])
+			continue;
+		ret = vfio_pci_dma_buf_register_poison(&vdev->bar_poison[i], vdev,
+						       pci_resource_start(pdev, i),
+						       pci_resource_len(pdev, i),
+						       vfio_pci_bar_pfn_to_vma_pgoff);
+		if (ret)
+			pci_warn(pdev, "BAR %d poison not reported: %d\n", i, ret);
+	}
+}

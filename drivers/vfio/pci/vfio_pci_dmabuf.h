@@ -17,6 +17,7 @@ int vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
 void vfio_pci_dma_buf_revoke(struct vfio_pci_core_device *vdev);
 void vfio_pci_dma_buf_sync(struct vfio_pci_core_device *vdev);
 void vfio_pci_dma_buf_cleanup(struct vfio_pci_core_device *vdev);
+void vfio_pci_dma_buf_open(struct vfio_pci_core_device *vdev);
 #else
 static inline int
 vfio_pci_core_feature_dma_buf(struct vfio_device *device, u32 flags,
@@ -35,6 +36,10 @@ static inline void vfio_pci_dma_buf_sync(struct vfio_pci_core_device *vdev)
 }
 
 static inline void vfio_pci_dma_buf_cleanup(struct vfio_pci_core_device *vdev)
+{
+}
+
+static inline void vfio_pci_dma_buf_open(struct vfio_pci_core_device *vdev)
 {
 }
 #endif

@@ -358,8 +358,8 @@ static void test_vfio(void)
 	int i;
 
 	if (!phys_bound_device("vfio-pci", bdf, sizeof(bdf))) {
-		/* The four results below. */
-		for (i = 0; i < 4; i++)
+		/* The five results below. */
+		for (i = 0; i < 5; i++)
 			ksft_test_result_skip("no device bound to vfio-pci\n");
 		return;
 	}
@@ -430,8 +430,42 @@ static void test_vfio(void)
 		    "memory decode on");
 	expect_vfio_event(efd, KVM_DMABUF_EVENT_RESTORED);
 
-	/* Closing the device revokes for good: a record, then the exit. */
+	/*
+	 * Poison in the BAR, consumed on this thread, which no longer maps
+	 * it: vfio-pci's pfn address space tells the slot (a record with the
+	 * page's gpa), and no process is signalled.
+	 */
 	munmap(view, TEST_SIZE);
+	{
+		struct dma_buf_phys_test_consume c;
+		struct kvm_dmabuf_event ev;
+		unsigned long long start;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource",
+			 bdf);
+		f = fopen(path, "r");
+		TEST_ASSERT(f, "%s", path);
+		for (i = 0; i <= VFIO_PCI_BAR2_REGION_INDEX; i++)
+			TEST_ASSERT(fscanf(f, "%llx %*x %*x", &start) == 1,
+				    "%s", path);
+		fclose(f);
+		c.pfn = start / SZ_4K + 3;
+		TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_CONSUME, &c),
+			    "memory_failure() of BAR pfn %#llx: %s",
+			    (unsigned long long)c.pfn, strerror(errno));
+		ev = kvm_dmabuf_next_event(efd);
+		TEST_ASSERT(ev.kind == KVM_DMABUF_EVENT_POISONED &&
+			    ev.slot == SLOT && ev.gpa == TEST_GPA + 3 * SZ_4K &&
+			    ev.size == SZ_4K,
+			    "record %u slot %u gpa %#llx size %#llx, wanted poisoned at %#llx",
+			    ev.kind, ev.slot, ev.gpa, ev.size,
+			    (unsigned long long)TEST_GPA + 3 * SZ_4K);
+		ksft_test_result_pass("vfio-pci BAR pfn %#llx poisoned: record at gpa %#llx, no signal\n",
+				      (unsigned long long)c.pfn, ev.gpa);
+	}
+
+	/* Closing the device revokes for good: a record, then the exit. */
 	close(device);
 	expect_vfio_event(efd, KVM_DMABUF_EVENT_REVOKED_FOR_GOOD);
 	close(efd);
@@ -1441,7 +1475,7 @@ int main(int argc, char *argv[])
 	pattern = (uint64_t)random() << 32 | random();
 
 	ksft_print_header();
-	ksft_set_plan(24 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
+	ksft_set_plan(25 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
 		      NR_PREFETCH_RESULTS + NR_REINIT_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();

@@ -372,7 +372,7 @@ static unsigned long memfd_pfn(int memfd, uint64_t size, uint64_t page)
 	return pfn;
 }
 
-#define OWNERS	"/sys/kernel/debug/pfn_poison_owners"
+#define OWNERS	"/sys/kernel/debug/pfn_address_spaces"
 
 /*
  * How many pfns udmabuf has registered for memory_failure(), from the

@@ -2,19 +2,23 @@
 /*
  * VFIO_DEVICE_FEATURE_DMA_BUF on a vfio-pci device (the ivshmem BAR2 of our
  * guests, in no-IOMMU mode): what the buffer holds, as the test importer of
- * CONFIG_DMABUF_PHYS_TEST sees it; bad input; and revocation by each
- * trigger userspace can cause, and its end.
+ * CONFIG_DMABUF_PHYS_TEST sees it; bad input; revocation by each trigger
+ * userspace can cause, and its end; and poison in the BAR, which reaches
+ * both the processes that map it and the importers.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
@@ -504,6 +508,111 @@ TEST_F(vfio, revoke_device_close)
 	expect_revoked(_metadata, imp, 1, -ENXIO);
 	close(buf);
 	close(imp);
+}
+
+/* The last SIGBUS, published by the count. */
+static siginfo_t sigbus_si;
+static int sigbus_n;
+
+static void sigbus_info(int sig, siginfo_t *si, void *uc)
+{
+	sigbus_si = *si;
+	__atomic_fetch_add(&sigbus_n, 1, __ATOMIC_RELEASE);
+}
+
+static int sigbus_count(void)
+{
+	return __atomic_load_n(&sigbus_n, __ATOMIC_ACQUIRE);
+}
+
+/* memory_failure() of @pfn on this thread, as x86's kill_me_maybe() does. */
+static int consume(int phys, uint64_t pfn)
+{
+	struct dma_buf_phys_test_consume c = { .pfn = pfn };
+
+	return ioctl(phys, DMA_BUF_PHYS_TEST_CONSUME, &c) ? -errno : 0;
+}
+
+/*
+ * Poison in a BAR pfn, which has no struct page (6.19's memory_failure_pfn()
+ * for a pfn address space): the process that maps the BAR gets a SIGBUS at
+ * its address, action required if it consumed the poison, action optional
+ * (it asked for early kill) if another process did; and the importer of a
+ * buffer of the BAR hears of it, at its offset, each time.
+ */
+TEST_F(vfio, poison_mappers_and_importers)
+{
+	struct vfio_region_info bar = {
+		.argsz = sizeof(bar),
+		.index = BAR,
+	};
+	struct vfio_region_dma_range r = { 0, SZ_2M };
+	struct sigaction sa = {
+		.sa_sigaction = sigbus_info,
+		.sa_flags = SA_SIGINFO | SA_RESTART,
+	};
+	uint64_t pfn = self->bar_start / SZ_4K;
+	struct dma_buf_phys_test_events ev;
+	int buf, imp, status, i;
+	uint16_t cmd;
+	char *map;
+	pid_t pid;
+
+	if (self->phys < 0)
+		SKIP(return, NO_IMPORTER);
+	cmd = read_cmd(self);
+	ASSERT_NE(0xffff, cmd);
+	ASSERT_EQ(0, write_cmd(self, cmd | PCI_COMMAND_MEMORY));
+	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_GET_REGION_INFO, &bar));
+	ASSERT_TRUE(bar.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->device, bar.offset);
+	ASSERT_NE(MAP_FAILED, map);
+	buf = export_bar(self->device, &r, 1);
+	ASSERT_LE(0, buf);
+	imp = phys_import(self->phys, buf);
+	ASSERT_LE(0, imp);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+
+	/* Consumed by this process, which maps the page. */
+	ASSERT_EQ(0, consume(self->phys, pfn + 1));
+	ASSERT_EQ(1, sigbus_count());
+	ASSERT_EQ(BUS_MCEERR_AR, sigbus_si.si_code);
+	ASSERT_EQ(map + SZ_4K, (char *)sigbus_si.si_addr);
+	ASSERT_EQ(12, sigbus_si.si_addr_lsb);
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(1, ev.poison);
+	ASSERT_EQ(SZ_4K, ev.poison_offset);
+	ASSERT_EQ(SZ_4K, ev.poison_len);
+
+	/* Consumed by a child that does not map it: early kill of the parent. */
+	ASSERT_EQ(0, prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY,
+			   0, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		munmap(map, SZ_2M);
+		_exit(consume(self->phys, pfn + 2) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	for (i = 0; i < 100 && sigbus_count() < 2; i++)
+		usleep(10000);
+	ASSERT_EQ(2, sigbus_count());
+	ASSERT_EQ(BUS_MCEERR_AO, sigbus_si.si_code);
+	ASSERT_EQ(map + 2 * SZ_4K, (char *)sigbus_si.si_addr);
+	ASSERT_EQ(0, phys_events(imp, &ev));
+	ASSERT_EQ(2, ev.poison);
+	ASSERT_EQ(2 * SZ_4K, ev.poison_offset);
+	TH_LOG("pfns %#llx and %#llx: SIGBUS AR and AO at the mapping, importer told twice",
+	       (unsigned long long)pfn + 1, (unsigned long long)pfn + 2);
+
+	prctl(PR_MCE_KILL, PR_MCE_KILL_CLEAR, 0, 0, 0);
+	close(imp);
+	close(buf);
+	munmap(map, SZ_2M);
+	write_cmd(self, cmd);
 }
 
 TEST_HARNESS_MAIN
