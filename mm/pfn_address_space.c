@@ -93,10 +93,11 @@ EXPORT_SYMBOL_GPL(unregister_pfn_address_space);
  * @to_kill: @collect's list
  * @held: set to true if an owner's memory_failure callback holds @pfn
  *
- * Called by memory_failure(), with mf_mutex held, once per newly poisoned
- * pfn, after hwpoison_filter(); for a page of a hugetlb folio, with the
- * folio locked.  Every space's owner is called after its processes are
- * collected, all under pfn_space_lock.
+ * Called by memory_failure() with mf_mutex held: for a page, once, when it
+ * is newly poisoned and after hwpoison_filter(), with the folio locked if
+ * it is a hugetlb page; for a pfn without struct page, which has no
+ * poisoned state and no filter, at every report.  Every space's owner is
+ * called after its processes are collected, all under pfn_space_lock.
  *
  * Return: the number of spaces that hold @pfn.
  */

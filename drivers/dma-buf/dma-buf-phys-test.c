@@ -554,23 +554,24 @@ static int phys_test_get_pool(struct dma_buf_phys_test_pool __user *uarg)
 /*
  * memory_failure() of a pfn of the pool: every buffer that holds it tells
  * its importers, at each offset where it holds it.  Called with the
- * registry's lock held.  The pool is the driver's whether or not a buffer
- * holds the pfn.
+ * registry's lock held.  Returns whether a buffer holds the pfn.
  */
 static bool phys_test_memory_failure(struct pfn_address_space *space,
 				     unsigned long pfn, int flags)
 {
 	struct phys_test_buf *buf;
+	bool held = false;
 
 	mutex_lock(&phys_test_lock);
 	/* Alive while on the list: see phys_test_remove(). */
 	list_for_each_entry(buf, &phys_test_buffers, node) {
 		dma_resv_lock(buf->dmabuf->resv, NULL);
-		dma_buf_phys_poison_pfn(buf->dmabuf, buf->phys, pfn);
+		if (dma_buf_phys_poison_pfn(buf->dmabuf, buf->phys, pfn))
+			held = true;
 		dma_resv_unlock(buf->dmabuf->resv);
 	}
 	mutex_unlock(&phys_test_lock);
-	return true;
+	return held;
 }
 
 static struct pfn_address_space phys_test_space = {

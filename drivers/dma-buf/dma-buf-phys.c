@@ -74,9 +74,9 @@
  * learnt by pfn, from memory_failure(): an exporter registers the
  * memory it lends as a &struct pfn_address_space with a memory_failure
  * callback (linux/memory-failure.h), which finds the buffers that hold
- * the pfn, for instance with dma_buf_phys_poison_pfn().  memory_failure() reaches importers this way
- * whether or not the memory has struct pages and whether or not any
- * process maps it.
+ * the pfn, for instance with dma_buf_phys_poison_pfn().  memory_failure()
+ * reaches importers this way whether or not the memory has struct pages
+ * and whether or not any process maps it.
  *
  * **Pages.** For memory with struct pages (udmabuf), the exporter keeps
  * the pages for as long as the ranges are mapped; the importer takes no
@@ -469,26 +469,32 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_poison_notify, DMA_BUF);
  * @pfn: the poisoned pfn
  *
  * For exporters that learn of poison by pfn (from memory_failure(), see
- * linux/memory-failure.h): calls dma_buf_poison_notify() for the page at every
- * offset of the buffer that holds @pfn, if any.
+ * linux/memory-failure.h): calls dma_buf_poison_notify() for the page at
+ * every offset of the buffer that holds @pfn, if any.
  *
  * Context: the buffer's dma_resv lock must be held.
+ *
+ * Return: true if the buffer holds @pfn.
  */
-void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
+bool dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
 			     const struct dma_buf_phys_list *phys, unsigned long pfn)
 {
 	phys_addr_t pa = PFN_PHYS(pfn);
+	bool held = false;
 	u64 off = 0;
 	unsigned int i;
 
 	for (i = 0; i < phys->length; i++) {
 		const struct dma_buf_phys_vec *r = &phys->phys[i];
 
-		if (pa >= r->paddr && pa - r->paddr < r->len)
+		if (pa >= r->paddr && pa - r->paddr < r->len) {
 			dma_buf_poison_notify(dmabuf, off + (pa - r->paddr),
 					      PAGE_SIZE);
+			held = true;
+		}
 		off += r->len;
 	}
+	return held;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_poison_pfn, DMA_BUF);
 

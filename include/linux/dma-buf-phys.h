@@ -201,7 +201,7 @@ struct dma_buf_phys_list *dma_buf_pal_map_phys(struct dma_buf_attachment *attach
 void dma_buf_pal_unmap_phys(struct dma_buf_attachment *attach,
 			    struct dma_buf_phys_list *phys);
 void dma_buf_poison_notify(struct dma_buf *dmabuf, u64 offset, u64 len);
-void dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
+bool dma_buf_phys_poison_pfn(struct dma_buf *dmabuf,
 			     const struct dma_buf_phys_list *phys, unsigned long pfn);
 
 /* For the dma-buf core. */

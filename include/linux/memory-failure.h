@@ -37,8 +37,10 @@ struct vm_area_struct;
  *	page of a hugetlb folio the folio's lock: it may sleep and take the
  *	locks of dma-buf (dma_resv) and of importers, but must not register
  *	or unregister a space, nor lock a folio.  Returns true if the owner
- *	holds the pfn: it has told the importers that map it, and keeps the
- *	page (pinned) until they let it go.
+ *	holds the pfn for an importer and has told it: for a page, the owner
+ *	keeps it (pinned) until the importers let it go, and memory_failure()
+ *	reports it delayed; for a pfn without struct page, poison consumed
+ *	by a task that does not map it counts as handled.
  *
  * A space with a @mapping may not overlap another space.  Spaces without
  * one may overlap each other (two dma-bufs can lend the same pages), and
@@ -57,7 +59,7 @@ struct pfn_address_space {
 int register_pfn_address_space(struct pfn_address_space *space);
 void unregister_pfn_address_space(struct pfn_address_space *space);
 
-/* For mm/memory-failure.c only. */
+/* For mm/memory-failure.c only (mm/pfn_address_space.c). */
 unsigned int pfn_address_space_walk(unsigned long pfn, int flags,
 				    void (*collect)(struct pfn_address_space *space,
 						    unsigned long pfn,

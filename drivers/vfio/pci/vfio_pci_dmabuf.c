@@ -262,7 +262,8 @@ void vfio_pci_dma_buf_sync(struct vfio_pci_core_device *vdev)
  * @vdev: the device, being closed
  *
  * The buffers stay valid for their holders but never map again, and they
- * release their hold on the device.
+ * release their hold on the device.  The BARs' pfn address spaces
+ * (vfio_pci_dma_buf_open()) are unregistered first.
  *
  * Context: process context, memory_lock not held.
  */
@@ -416,8 +417,8 @@ err_free_ranges:
 /*
  * memory_failure() of a registered pfn: every buffer of the device that
  * holds it tells its importers.  Called with the registry's lock held; a
- * buffer on the list stays alive while memory_lock is held.  The device
- * memory is the device's whether or not a buffer holds the pfn.
+ * buffer on the list stays alive while memory_lock is held.  Returns
+ * whether a buffer holds the pfn.
  */
 static bool vfio_pci_dma_buf_memory_failure(struct pfn_address_space *space,
 					    unsigned long pfn, int flags)
@@ -426,25 +427,26 @@ static bool vfio_pci_dma_buf_memory_failure(struct pfn_address_space *space,
 		container_of(space, struct vfio_pci_dma_buf_poison, space);
 	struct vfio_pci_core_device *vdev = poison->vdev;
 	struct vfio_pci_dma_buf *priv;
+	bool held = false;
 
 	down_read(&vdev->memory_lock);
 	list_for_each_entry(priv, &vdev->dmabufs, node) {
 		dma_resv_lock(priv->dmabuf->resv, NULL);
-		dma_buf_phys_poison_pfn(priv->dmabuf, priv->phys, pfn);
+		if (dma_buf_phys_poison_pfn(priv->dmabuf, priv->phys, pfn))
+			held = true;
 		dma_resv_unlock(priv->dmabuf->resv);
 	}
 	up_read(&vdev->memory_lock);
-	return true;
+	return held;
 }
 
 /**
  * vfio_pci_dma_buf_register_poison - report poison in device memory to the
- * importers of the device's dma-bufs
+ * processes that map it and the importers of the device's dma-bufs
  * @poison: storage for the registration, in the driver's device structure
  * @vdev: the device, registered with vfio-pci-core
  * @start: physical address of the memory
  * @len: its length in bytes
- *
  * @pfn_to_vma_pgoff: if not NULL, processes map the memory through the
  *	device file, and this finds the page offset at which a VMA of the
  *	file maps a pfn (see &struct pfn_address_space)
@@ -481,8 +483,11 @@ int vfio_pci_dma_buf_register_poison(struct vfio_pci_dma_buf_poison *poison,
 		.pfn_to_vma_pgoff = pfn_to_vma_pgoff,
 		.memory_failure = vfio_pci_dma_buf_memory_failure,
 	};
+	/* Set before the callback can run: the registry's lock orders it. */
+	poison->vdev = vdev;
 	ret = register_pfn_address_space(&poison->space);
-	poison->vdev = ret ? NULL : vdev;
+	if (ret)
+		poison->vdev = NULL;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_dma_buf_register_poison);
@@ -528,15 +533,17 @@ static int vfio_pci_bar_pfn_to_vma_pgoff(struct vm_area_struct *vma,
  * @vdev: the device, its BARs probed for mmap (vfio_pci_core_finish_enable())
  *
  * Registers each BAR that may be mmapped as a pfn address space; undone by
- * vfio_pci_dma_buf_cleanup().  A BAR that cannot be registered is reported
- * and left out: its poison then reaches nobody, as before.
+ * vfio_pci_dma_buf_cleanup(), from vfio_pci_core_close_device(), so
+ * vfio_pci_core_finish_enable() must be the last step of an open_device
+ * that can fail.  A BAR that cannot be registered is reported and left
+ * out: its poison then reaches nobody, as before.
  */
 void vfio_pci_dma_buf_open(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
 	int i, ret;
 
-	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE))
+	if (!IS_ENABLED(CONFIG_MEMORY_FAILURE) || WARN_ON(vdev->bar_poison))
 		return;
 	vdev->bar_poison = kcalloc(PCI_STD_NUM_BARS, sizeof(*vdev->bar_poison),
 				   GFP_KERNEL_ACCOUNT);
