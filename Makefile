@@ -29,6 +29,10 @@
 #                   (harness/series-check.sh); part of "make check"
 #   make check-fresh  ./run and ./check in a fresh Debian 12 root, as a
 #                   newcomer runs them (harness/check-fresh.sh); what CI runs
+#   make bench      the dma-buf slot against the VMA path, one boot per BAR
+#                   size (BENCH_SIZES, default "1G 16G 64G 256G"), both
+#                   architectures or ARCH=; CSV, table, goals and plots in
+#                   build/bench/<arch>/ (harness/bench.sh)
 #   make tree       prepare build/linux (source + overlay + series) for quilt
 #   make kernel     build the kernel for ARCH (LLVM=1: with clang; DEBUG=1:
 #                   the debug kernel, lockdep, KASAN, kmemleak)
@@ -48,7 +52,7 @@ BUILD := $(TOP)/build
 # reuses it: the compiler cache and the arm64 busybox.
 CACHE ?= /var/cache/kvm-dmabuf
 
-export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG
+export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES
 export CCACHE_DIR := $(CACHE)/ccache
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1
@@ -61,7 +65,7 @@ RUNS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/harness/matrix)
 export RUNS
 KERNELS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " $$1 " ") { print $$2 }' $(TOP)/harness/matrix | sort -u)
 
-.PHONY: all run check check-fresh series series-check tree kernel kernels selftests initramfs deps clean \
+.PHONY: all run check check-fresh bench series series-check tree kernel kernels selftests initramfs deps clean \
 	$(addprefix kernel-,$(ARCHS)) $(addprefix selftests-,$(ARCHS)) $(addprefix initramfs-,$(ARCHS))
 
 all: run
@@ -99,6 +103,12 @@ check: kernels $(addprefix selftests-,$(ARCHS))
 	@rc=0; $(if $(filter none,$(CONFIGS)),rm -rf $(BUILD)/build-only,$(H)/build-only.sh $(CONFIGS)) || rc=1; \
 	$(if $(filter none,$(SERIES)),rm -rf $(BUILD)/series-check,{ $(H)/series.sh; $(H)/series-check.sh; }) || rc=1; \
 	$(H)/matrix.sh $(RUNS) || rc=1; exit $$rc
+
+# ARCH given on the command line: that one; otherwise both.
+BENCH_ARCHS := $(if $(filter command line environment,$(origin ARCH)),$(ARCH),$(ARCHS))
+
+bench: $(addprefix selftests-,$(BENCH_ARCHS))
+	@$(H)/bench.sh $(BENCH_ARCHS)
 
 series: deps
 	@$(H)/series.sh

@@ -12,7 +12,7 @@ pkgs=(linux-source-6.12 quilt ccache make gcc bc flex bison libelf-dev git perl
       libssl-dev cpio xz-utils dwarves kmod rsync
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       clang lld llvm
-      busybox-static qemu-system-x86 qemu-system-arm liburing-dev)
+      busybox-static qemu-system-x86 qemu-system-arm liburing-dev gnuplot-nox)
 
 installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; }
 

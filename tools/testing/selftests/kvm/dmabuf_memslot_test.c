@@ -332,19 +332,6 @@ static void test_vfio(void)
 		.index = VFIO_PCI_BAR2_REGION_INDEX,
 	};
 	char bdf[NAME_MAX + 1] = "", path[PATH_MAX], link[PATH_MAX];
-	struct {
-		struct vfio_device_feature feature;
-		struct vfio_device_feature_dma_buf get;
-		struct vfio_region_dma_range range;
-	} arg = {
-		.feature.argsz = sizeof(arg),
-		.feature.flags = VFIO_DEVICE_FEATURE_GET |
-				 VFIO_DEVICE_FEATURE_DMA_BUF,
-		.get.region_index = VFIO_PCI_BAR2_REGION_INDEX,
-		.get.open_flags = O_RDWR | O_CLOEXEC,
-		.get.nr_ranges = 1,
-		.range.length = TEST_SIZE,
-	};
 	struct vfio_region_info cfg = {
 		.argsz = sizeof(cfg),
 		.index = VFIO_PCI_CONFIG_REGION_INDEX,
@@ -378,8 +365,7 @@ static void test_vfio(void)
 	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
 	TEST_ASSERT(device >= 0, "device %s", bdf);
 	/* VFIO exports write-only as asked (as 6.19 does); KVM refuses it. */
-	arg.get.open_flags = O_WRONLY | O_CLOEXEC;
-	buf = ioctl(device, VFIO_DEVICE_FEATURE, &arg);
+	buf = kvm_dmabuf_vfio_export(device, O_WRONLY | O_CLOEXEC, TEST_SIZE);
 	TEST_ASSERT(buf >= 0, "O_WRONLY export: %s", strerror(errno));
 	vm = vm_create_barebones();
 	expect_bind(vm, EACCES, 0, TEST_SIZE, buf, 0);
@@ -388,8 +374,7 @@ static void test_vfio(void)
 	close(buf);
 	ksft_test_result_pass("vfio-pci O_WRONLY export: bind refused, EACCES\n");
 
-	arg.get.open_flags = O_RDWR | O_CLOEXEC;
-	buf = ioctl(device, VFIO_DEVICE_FEATURE, &arg);
+	buf = kvm_dmabuf_vfio_export(device, O_RDWR | O_CLOEXEC, TEST_SIZE);
 	TEST_ASSERT(buf >= 0, "VFIO_DEVICE_FEATURE_DMA_BUF: %s",
 		    strerror(errno));
 	TEST_ASSERT(!ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &bar),
@@ -461,7 +446,7 @@ static void test_vfio(void)
 			    "record %u slot %u gpa %#llx size %#llx, wanted poisoned at %#llx",
 			    ev.kind, ev.slot, ev.gpa, ev.size,
 			    (unsigned long long)TEST_GPA + 3 * SZ_4K);
-		ksft_test_result_pass("vfio-pci BAR pfn %#llx poisoned: record at gpa %#llx, no signal\n",
+		ksft_test_result_pass("vfio-pci BAR pfn %#llx poisoned: record at %#llx\n",
 				      (unsigned long long)c.pfn, ev.gpa);
 	}
 

@@ -109,6 +109,32 @@ static inline void vm_delete_dmabuf_slot(struct kvm_vm *vm, uint32_t slot)
 		    "deleting slot %u failed: %s", slot, strerror(errno));
 }
 
+#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
+/*
+ * The first @len bytes of BAR2 of a vfio-pci device as a dma-buf, opened
+ * with @open_flags: the fd, or -1 with errno.
+ */
+static inline int kvm_dmabuf_vfio_export(int device, uint32_t open_flags,
+					 uint64_t len)
+{
+	struct {
+		struct vfio_device_feature feature;
+		struct vfio_device_feature_dma_buf get;
+		struct vfio_region_dma_range range;
+	} arg = {
+		.feature.argsz = sizeof(arg),
+		.feature.flags = VFIO_DEVICE_FEATURE_GET |
+				 VFIO_DEVICE_FEATURE_DMA_BUF,
+		.get.region_index = VFIO_PCI_BAR2_REGION_INDEX,
+		.get.open_flags = open_flags,
+		.get.nr_ranges = 1,
+		.range.length = len,
+	};
+
+	return ioctl(device, VFIO_DEVICE_FEATURE, &arg);
+}
+#endif
+
 /*
  * For tests, not for VMMs: the stage-2 (arm64) or TDP (x86) leaf that maps
  * @gfn of a dma-buf slot, from the VM's debugfs view (dmabuf_mappings,
