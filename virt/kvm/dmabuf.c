@@ -1072,7 +1072,9 @@ static const char * const kvm_dmabuf_attr_names[] = {
 /*
  * The debugfs view: for each dma-buf slot, the exporter's attribute, then
  * what the architecture's stage 2 (or TDP MMU) holds for the slot, one
- * line per leaf: "gfn pfn size attribute permissions".
+ * line per leaf: "gfn pfn size attribute permissions".  Every other slot
+ * follows, with its host address and its leaves in the same form, so that
+ * a test compares the two kinds of slot by one method.
  */
 static int kvm_dmabuf_mappings_show(struct seq_file *m, void *unused)
 {
@@ -1096,6 +1098,14 @@ static int kvm_dmabuf_mappings_show(struct seq_file *m, void *unused)
 				   kd->offset, kd->dmabuf->exp_name,
 				   kd->phys ? kd->phys->length : 0, attr);
 			dma_resv_unlock(kd->dmabuf->resv);
+			kvm_arch_dmabuf_dump_slot(m, kvm, slot);
+		}
+		kvm_for_each_memslot(slot, bkt, __kvm_memslots(kvm, i)) {
+			if (kvm_slot_is_dmabuf(slot))
+				continue;
+			seq_printf(m, "slot %d gfn %#llx pages %#lx hva %#lx\n",
+				   slot->id, slot->base_gfn, slot->npages,
+				   slot->userspace_addr);
 			kvm_arch_dmabuf_dump_slot(m, kvm, slot);
 		}
 	}

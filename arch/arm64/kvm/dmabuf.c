@@ -235,10 +235,10 @@ static int kvm_dmabuf_dump_leaf(const struct kvm_pgtable_visit_ctx *ctx,
 }
 
 /**
- * kvm_arch_dmabuf_dump_slot - print the stage-2 leaves of a dma-buf slot
+ * kvm_arch_dmabuf_dump_slot - print the stage-2 leaves of a slot
  * @m: the debugfs file; m->private is the VM
  * @kvm: the VM
- * @slot: the slot
+ * @slot: the slot, bound to a dma-buf or not
  *
  * One line per leaf: "gfn pfn size attribute permissions", the attribute
  * as stage 2 holds it (device-nGnRE, normal-nc, normal-wb) and "w"/"x" for

@@ -225,10 +225,10 @@ static void dump_rmaps(struct seq_file *m, struct kvm *kvm,
 }
 
 /**
- * kvm_arch_dmabuf_dump_slot - print the leaf SPTEs that map a dma-buf slot
+ * kvm_arch_dmabuf_dump_slot - print the leaf SPTEs that map a slot
  * @m: the debugfs file
  * @kvm: the VM
- * @slot: the slot
+ * @slot: the slot, bound to a dma-buf or not
  *
  * One line per leaf: "gfn pfn size memtype permissions".  memtype is the
  * EPT memory type and IPAT bit; with NPT, which has no memory type of its
@@ -238,7 +238,7 @@ static void dump_rmaps(struct seq_file *m, struct kvm *kvm,
  * that guest page tables map more than once is printed once ("w" if one of
  * its SPTEs is writable).
  *
- * Context: slots_lock and the buffer's dma_resv held; takes mmu_lock for
+ * Context: slots_lock held, not the buffer's dma_resv; takes mmu_lock for
  * write, so that no root is freed under the TDP MMU walk and no rmap
  * changes while it is read.  The rmap walk may yield mmu_lock between two
  * rmaps (every 1024), so on a large slot the view is not one snapshot.
