@@ -53,19 +53,6 @@ static void guest_code(uint64_t i, uint64_t n)
 	GUEST_DONE();
 }
 
-static void *vcpu_thread(void *arg)
-{
-	struct kvm_vcpu *vcpu = arg;
-	struct ucall uc;
-
-	vcpu_run(vcpu);
-	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-		REPORT_GUEST_ASSERT(uc);
-	TEST_ASSERT(uc.cmd == UCALL_DONE, "exit %s, wanted the guest's end",
-		    exit_reason_str(vcpu->run->exit_reason));
-	return NULL;
-}
-
 static void set_locked(int locked)
 {
 	FILE *f = fopen(LOCKED_PARAM, "w");
@@ -78,10 +65,9 @@ static void set_locked(int locked)
 static double pass(int n, int locked)
 {
 	struct kvm_vcpu *vcpus[MAX_VCPUS];
-	pthread_t threads[MAX_VCPUS];
 	char attr[32], perm[8];
-	struct timespec t0, t1;
 	uint64_t pfn, size;
+	double t;
 	struct kvm_vm *vm;
 	int i;
 
@@ -92,12 +78,7 @@ static double pass(int n, int locked)
 	for (i = 0; i < n; i++)
 		vcpu_args_set(vcpus[i], 2, i, n);
 	set_locked(locked);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < n; i++)
-		pthread_create(&threads[i], NULL, vcpu_thread, vcpus[i]);
-	for (i = 0; i < n; i++)
-		pthread_join(threads[i], NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t = kvm_dmabuf_run_vcpus(vcpus, n, UCALL_DONE);
 	set_locked(0);
 
 	TEST_ASSERT(kvm_dmabuf_read_leaf(vm, TEST_GPA / 4096 + NR_PAGES / 2,
@@ -106,8 +87,7 @@ static double pass(int n, int locked)
 		    "the page in the middle is mapped by a leaf of %#lx bytes, wanted 4K",
 		    (unsigned long)size);
 	kvm_vm_free(vm);
-	return NR_PAGES / ((t1.tv_sec - t0.tv_sec) +
-			   (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return NR_PAGES / t;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <libgen.h>
 #include <sys/mman.h>
 #include <linux/pci_regs.h>
 #include <linux/udmabuf.h>
@@ -331,7 +330,7 @@ static void test_vfio(void)
 		.argsz = sizeof(bar),
 		.index = VFIO_PCI_BAR2_REGION_INDEX,
 	};
-	char bdf[NAME_MAX + 1] = "", path[PATH_MAX], link[PATH_MAX];
+	char bdf[NAME_MAX + 1] = "", path[PATH_MAX];
 	struct vfio_region_info cfg = {
 		.argsz = sizeof(cfg),
 		.index = VFIO_PCI_CONFIG_REGION_INDEX,
@@ -341,7 +340,6 @@ static void test_vfio(void)
 	struct kvm_vm *vm;
 	uint16_t cmd, off;
 	uint64_t *view;
-	ssize_t n;
 	int i;
 
 	if (!phys_bound_device("vfio-pci", bdf, sizeof(bdf))) {
@@ -350,20 +348,7 @@ static void test_vfio(void)
 			ksft_test_result_skip("no device bound to vfio-pci\n");
 		return;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
-		 bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	TEST_ASSERT(n > 0, "iommu_group of %s", bdf);
-	link[n] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", basename(link));
-	container = open("/dev/vfio/vfio", O_RDWR);
-	group = open(path, O_RDWR);
-	TEST_ASSERT(container >= 0 && group >= 0, "open %s", path);
-	TEST_ASSERT(!ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) &&
-		    !ioctl(container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU),
-		    "no-IOMMU container");
-	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	TEST_ASSERT(device >= 0, "device %s", bdf);
+	device = kvm_dmabuf_vfio_open(bdf, &container, &group);
 	/* VFIO exports write-only as asked (as 6.19 does); KVM refuses it. */
 	buf = kvm_dmabuf_vfio_export(device, O_WRONLY | O_CLOEXEC, TEST_SIZE);
 	TEST_ASSERT(buf >= 0, "O_WRONLY export: %s", strerror(errno));

@@ -8,11 +8,14 @@
 #define SELFTEST_KVM_DMABUF_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 
@@ -133,12 +136,93 @@ static inline int kvm_dmabuf_vfio_export(int device, uint32_t open_flags,
 
 	return ioctl(device, VFIO_DEVICE_FEATURE, &arg);
 }
+
+/*
+ * For tests: the vfio-pci device @bdf, through its no-IOMMU group (our
+ * guests have no IOMMU), in a container of its own.  Returns the device
+ * fd; *@container and *@group are the container and group fds.  Exits the
+ * test on failure.
+ */
+static inline int kvm_dmabuf_vfio_open(const char *bdf, int *container,
+				       int *group)
+{
+	char link[PATH_MAX], path[PATH_MAX + 32];
+	const char *id;
+	ssize_t n;
+	int device;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	TEST_ASSERT(n > 0, "iommu_group of %s", bdf);
+	link[n] = 0;
+	id = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", id ? id + 1 : link);
+	*container = open("/dev/vfio/vfio", O_RDWR);
+	*group = open(path, O_RDWR);
+	TEST_ASSERT(*container >= 0 && *group >= 0, "open %s", path);
+	TEST_ASSERT(!ioctl(*group, VFIO_GROUP_SET_CONTAINER, container) &&
+		    !ioctl(*container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU),
+		    "no-IOMMU container");
+	device = ioctl(*group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	TEST_ASSERT(device >= 0, "device %s", bdf);
+	return device;
+}
 #endif
+
+struct kvm_dmabuf_vcpu_run {
+	struct kvm_vcpu *vcpu;
+	uint64_t cmd;
+};
+
+static inline void *kvm_dmabuf_vcpu_thread(void *arg)
+{
+	struct kvm_dmabuf_vcpu_run *r = arg;
+	struct ucall uc;
+
+	vcpu_run(r->vcpu);
+	if (get_ucall(r->vcpu, &uc) == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(uc);
+	TEST_ASSERT(uc.cmd == r->cmd, "exit %s, ucall %lu, wanted ucall %lu",
+		    exit_reason_str(r->vcpu->run->exit_reason),
+		    (unsigned long)uc.cmd, (unsigned long)r->cmd);
+	return NULL;
+}
+
+/*
+ * For tests: run each of the @n vCPUs of @vcpus on a thread of its own
+ * until its next ucall, which must be @cmd (UCALL_SYNC, UCALL_DONE).
+ * Returns the seconds from before the first thread starts until the last
+ * one has ended.
+ */
+static inline double kvm_dmabuf_run_vcpus(struct kvm_vcpu **vcpus, int n,
+					  uint64_t cmd)
+{
+	struct kvm_dmabuf_vcpu_run *r = calloc(n, sizeof(*r));
+	pthread_t *threads = calloc(n, sizeof(*threads));
+	struct timespec t0, t1;
+	int i;
+
+	TEST_ASSERT(r && threads, "%d vCPU threads", n);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++) {
+		r[i] = (struct kvm_dmabuf_vcpu_run){ vcpus[i], cmd };
+		TEST_ASSERT(!pthread_create(&threads[i], NULL,
+					    kvm_dmabuf_vcpu_thread, &r[i]),
+			    "vCPU thread %d", i);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	free(threads);
+	free(r);
+	return (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
 
 /*
  * For tests, not for VMMs: the stage-2 (arm64) or TDP (x86) leaf that maps
- * @gfn of a dma-buf slot, from the VM's debugfs view (dmabuf_mappings,
- * which is not an ABI).  @attr gets the memory attribute (31 characters at
+ * @gfn of a slot, from the VM's debugfs view (dmabuf_mappings, which is
+ * not an ABI, and shows every slot).  @attr gets the memory attribute (31 characters at
  * most), @perm the permissions (7 at most).  False if @gfn is not mapped.
  */
 static inline bool kvm_dmabuf_read_leaf(struct kvm_vm *vm, uint64_t gfn,
