@@ -29,10 +29,12 @@
 #                   (harness/series-check.sh); part of "make check"
 #   make check-fresh  ./run and ./check in a fresh Debian 12 root, as a
 #                   newcomer runs them (harness/check-fresh.sh); what CI runs
-#   make bench      the dma-buf slot against the VMA path, one boot per BAR
-#                   size (BENCH_SIZES, default "1G 16G 64G 256G"), both
-#                   architectures or ARCH=; CSV, table, goals and plots in
-#                   build/bench/<arch>/ (harness/bench.sh)
+#   make bench      the dma-buf slot against the VMA path at each BAR size
+#                   (BENCH_SIZES, default "1G 16G 64G 256G") and udmabuf
+#                   against an mmapped memfd at each RAM size
+#                   (BENCH_RAM_SIZES, default "1G 3G"), one boot per
+#                   architecture, both or ARCH=; CSV, table, goals and
+#                   plots in build/bench/<arch>/ (harness/bench.sh)
 #   make tree       prepare build/linux (source + overlay + series) for quilt
 #   make kernel     build the kernel for ARCH (LLVM=1: with clang; DEBUG=1:
 #                   the debug kernel, lockdep, KASAN, kmemleak)
@@ -52,7 +54,8 @@ BUILD := $(TOP)/build
 # reuses it: the compiler cache and the arm64 busybox.
 CACHE ?= /var/cache/kvm-dmabuf
 
-export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES
+export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES \
+	BENCH_RAM_SIZES GUEST_MEM
 export CCACHE_DIR := $(CACHE)/ccache
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1

@@ -19,8 +19,10 @@
 #                      cortex-a72: nVHE, no FWB)
 #   MACHINE=mte=on     options added to -M
 #   KARGS=a,b          arguments added to the kernel command line
-#   IVSHMEM_SIZE=4G    size of the BAR (a power of two)
+#   IVSHMEM_SIZE=16G   size of the BAR (a power of two; the small form of
+#                      make bench in the default runs binds 16 GiB of it)
 #   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
+#   GUEST_MEM=4G       the guest's memory (QEMU -m)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
 #   INJECT=fail|hang|warn   make the guest fail on purpose
 #   DEBUG=1            boot the debug kernel (lockdep, KASAN, kmemleak)
@@ -31,7 +33,7 @@ mode=$2
 run=${RUN:-$arch${CPU:+-$CPU}${DEBUG:+-debug}}
 dir=$BUILD/$run
 obj=$BUILD/obj/${KERNEL:-$arch${DEBUG:+-debug}}
-size=${IVSHMEM_SIZE:-4G}
+size=${IVSHMEM_SIZE:-16G}
 pool=${POOL_SIZE:-4G}
 mkdir -p "$dir"
 rm -f "$dir/results.ktap" "$dir/console.log" "$dir/qemu.rc" "$dir/ivshmem.bin" \
@@ -55,7 +57,7 @@ x86_64)
 esac
 [ "$mode" = run ] && limit=${BOOT_TIMEOUT:-300}
 
-qemu+=(-accel tcg -smp 2 -m 4G -display none -monitor none -no-reboot -nic none
+qemu+=(-accel tcg -smp 2 -m "${GUEST_MEM:-4G}" -display none -monitor none -no-reboot -nic none
        -initrd "$dir/initramfs.cpio" -append "$cmdline"
        -object "memory-backend-file,id=bar,size=$size,share=on,mem-path=$dir/ivshmem.bin"
        -device pcie-root-port,id=rp0,chassis=1

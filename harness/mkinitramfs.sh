@@ -7,7 +7,8 @@
 # environment:
 #   RUN=name     write build/<name>/initramfs.cpio, which harness/boot.sh
 #                boots with the same RUN (default as boot.sh's)
-#   LIST=name    the tests of harness/tests/<name>.list (default <arch>)
+#   LIST=name    the tests of harness/tests/<name>.list (default <arch>),
+#                or of the list at LIST if it is an absolute path
 #   TESTS=regex  keeps only the list lines that match it, to iterate on a
 #                few tests; the report then counts only those
 set -euo pipefail
@@ -16,7 +17,10 @@ arch=$1
 run=${RUN:-$arch${CPU:+-$CPU}${DEBUG:+-debug}}
 root=$BUILD/initramfs/$run
 kst=$BUILD/kst/$arch
-list=$TOP/harness/tests/${LIST:-$arch}.list
+case ${LIST:-} in
+/*)	list=$LIST ;;
+*)	list=$TOP/harness/tests/${LIST:-$arch}.list ;;
+esac
 
 case $arch in
 arm64)	busybox=$CACHE/busybox-arm64/bin/busybox ;;
