@@ -79,8 +79,10 @@
  * and whether or not any process maps it.
  *
  * **Pages.** For memory with struct pages (udmabuf), the exporter keeps
- * the pages for as long as the ranges are mapped; the importer takes no
- * page reference of its own and must not drop one it did not take.
+ * the pages for as long as the ranges are mapped; the importer needs no
+ * page reference to use them, and must not drop one it did not take (KVM
+ * takes one for the length of a fault, because its fault path ends by
+ * dropping one, and drops it there).
  *
  * **Mappings made outside the lock.** The rule above holds for handing
  * out the ranges, not for everything built from them.  KVM installs its
@@ -111,12 +113,19 @@
  * wait.  With the list, an importer takes the lock once per invalidation.
  * iommufd's importer of VFIO buffers took the same shape in 6.19.
  *
- * **The objections, one by one.**  In review of the 2026 mapping-types RFC
- * (a physical address list type, "required by iommufd and kvm"), König
- * answered that direct physical address access by importers had caused
- * many problems, and that the importer should rather hand its address
- * space to the exporter to map into.
+ * **The objections, one by one.**  In 2025, on a dma-buf get_pfn() for
+ * KVM, König wrote that dma-buf by design exposes neither struct pages
+ * nor PFNs to importers, and that the mapping is done by the exporter.  In
+ * review of the 2026 mapping-types RFC (a physical address list type,
+ * "required by iommufd and kvm"), he answered that direct physical
+ * address access by importers had caused many problems, and that the
+ * importer should rather hand its address space to the exporter to map
+ * into.
  *
+ *  - No PFNs for importers: the PAL type hands out ranges only to
+ *    importers that asked for that type, of exporters that chose to offer
+ *    it, and never struct pages.  The DMA-address path is unchanged for
+ *    every other importer and exporter.
  *  - Direct access to physical addresses: the problems came from importers
  *    that kept using addresses after the exporter had moved the memory.
  *    Here an importer holds the addresses only between map and
@@ -135,8 +144,13 @@
  *  - The memory type: the importer does not guess it, as KVM does from a
  *    VMA; the exporter gives it, and tells RAM (which can be cleaned
  *    through the linear map) from other cacheable memory.
- *  - Poison and struct pages: the importer takes no page reference, and
- *    hears of poison from the exporter rather than through the pages.
+ *  - Poison and struct pages: the importer keeps no page reference (KVM
+ *    holds one only during a fault), and hears of poison from the
+ *    exporter rather than through the pages.
+ *  - Mappings behind the exporter's back: KVM does install stage-2
+ *    entries without dma_resv, ordered by a sequence count that its
+ *    invalidate_mappings bumps; see "Mappings made outside the lock"
+ *    above for why no entry outlives the callback.
  *
  * Lock order: dma_resv, then the importer's locks (KVM's mmu_lock).  The
  * callbacks run under dma_resv, so an importer must never take dma_resv
