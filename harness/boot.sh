@@ -24,7 +24,7 @@
 #   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
 #   GUEST_MEM=4G       the guest's memory (QEMU -m)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
-#   INJECT=fail|hang|warn   make the guest fail on purpose
+#   INJECT=fail|hang|warn|overdue   make the guest fail on purpose
 #   DEBUG=1            boot the debug kernel (lockdep, KASAN, kmemleak)
 set -uo pipefail
 : "${TOP:?}" "${BUILD:?}"
@@ -37,7 +37,8 @@ size=${IVSHMEM_SIZE:-16G}
 pool=${POOL_SIZE:-4G}
 mkdir -p "$dir"
 rm -f "$dir/results.ktap" "$dir/console.log" "$dir/qemu.rc" "$dir/ivshmem.bin" \
-      "$dir/pool.bin"
+      "$dir/pool.bin" "$dir/monitor.log" "$dir/monitor.in" "$dir/monitor.out"
+mkfifo "$dir/monitor.in" "$dir/monitor.out"
 truncate -s "$size" "$dir/ivshmem.bin"
 truncate -s "$pool" "$dir/pool.bin"
 
@@ -57,7 +58,7 @@ x86_64)
 esac
 [ "$mode" = run ] && limit=${BOOT_TIMEOUT:-300}
 
-qemu+=(-accel tcg -smp 2 -m "${GUEST_MEM:-4G}" -display none -monitor none -no-reboot -nic none
+qemu+=(-accel tcg -smp 2 -m "${GUEST_MEM:-4G}" -display none -monitor "pipe:$dir/monitor" -no-reboot -nic none
        -initrd "$dir/initramfs.cpio" -append "$cmdline"
        -object "memory-backend-file,id=bar,size=$size,share=on,mem-path=$dir/ivshmem.bin"
        -device pcie-root-port,id=rp0,chassis=1
@@ -70,8 +71,25 @@ qemu+=(-accel tcg -smp 2 -m "${GUEST_MEM:-4G}" -display none -monitor none -no-r
        -device virtconsole,chardev=kst
        -serial stdio)
 
+# The guest past its time: where is each vCPU?  System.map's addresses and
+# QEMU's have 16 hex digits, so a string comparison orders them.  The sleep
+# holds none of our output, so that it ends nothing's wait when killed early.
+dump() {
+	sleep "$((limit - 20))" >/dev/null 2>&1
+	timeout 5 sh -c "echo 'info registers -a' > '$dir/monitor.in'" || return
+	sleep 5
+	timeout 5 cat "$dir/monitor.out" | tr -d '\r' > "$dir/monitor.log"
+	echo >> "$dir/monitor.log"
+	grep -o -E '(RIP|PC)=[0-9a-f]{16}' "$dir/monitor.log" | while IFS='=' read -r reg pc; do
+		echo "vCPU at $reg=$pc $(awk -v pc="$pc" '$1 "" <= pc "" { s = $3 } END { print s }' "$obj/System.map")"
+	done >> "$dir/monitor.log"
+	echo "boot: $run still running at $((limit - 20)) s; vCPU registers in $dir/monitor.log" >&2
+}
+
 echo "boot: $run ($mode, kernel $(basename "$obj"), ${qemu[*]:1:4}${KARGS:+, $KARGS}, limit $limit s), console: $dir/console.log"
 start=$(date +%s)
+dump &
+dumper=$!
 if [ "$mode" = run ]; then
 	timeout -k 10 "$limit" "${qemu[@]}" </dev/null 2>&1 | tee "$dir/console.log"
 	rc=${PIPESTATUS[0]}
@@ -79,6 +97,8 @@ else
 	timeout -k 10 "$limit" "${qemu[@]}" </dev/null >"$dir/console.log" 2>&1
 	rc=$?
 fi
+kill "$dumper" 2>/dev/null
+rm -f "$dir/monitor.in" "$dir/monitor.out"
 echo "$rc" > "$dir/qemu.rc"
 secs=$(( $(date +%s) - start ))
 echo "$secs" > "$dir/wall.s"

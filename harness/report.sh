@@ -87,6 +87,9 @@ for run in "$@"; do
 			p=$((p + 1))
 		else
 			f=$((f + 1)); fails+=("guest_completed # qemu exit $rc$([ "$rc" = 124 ] && echo ' (timeout)'), see $dir/console.log")
+			# boot.sh's dump of the vCPUs, if the guest outlived its time
+			while IFS= read -r l; do fails+=("    $l"); done < \
+				<(grep '^vCPU at ' "$dir/monitor.log" 2>/dev/null)
 		fi
 		if grep -E -q "$splat" "$dir/console.log" 2>/dev/null; then
 			f=$((f + 1))
