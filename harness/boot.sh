@@ -23,6 +23,7 @@
 #                      make bench in the default runs binds 16 GiB of it)
 #   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
 #   GUEST_MEM=4G       the guest's memory (QEMU -m)
+#   TCG=thread=single  options added to -accel tcg
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
 #   INJECT=fail|hang|warn|overdue   make the guest fail on purpose
 #   DEBUG=1            boot the debug kernel (lockdep, KASAN, kmemleak)
@@ -58,35 +59,49 @@ x86_64)
 esac
 [ "$mode" = run ] && limit=${BOOT_TIMEOUT:-300}
 
-qemu+=(-accel tcg -smp 2 -m "${GUEST_MEM:-4G}" -display none -monitor "pipe:$dir/monitor" -no-reboot -nic none
+qemu+=(-accel "tcg${TCG:+,$TCG}" -smp 2 -m "${GUEST_MEM:-4G}" -display none -monitor "pipe:$dir/monitor" -no-reboot -nic none
        -initrd "$dir/initramfs.cpio" -append "$cmdline"
        -object "memory-backend-file,id=bar,size=$size,share=on,mem-path=$dir/ivshmem.bin"
-       -device pcie-root-port,id=rp0,chassis=1
-       -device ivshmem-plain,memdev=bar,bus=rp0
+       -device "pcie-root-port,id=rp0,chassis=1"
+       -device "ivshmem-plain,memdev=bar,bus=rp0"
        -object "memory-backend-file,id=pool,size=$pool,share=on,mem-path=$dir/pool.bin"
-       -device pcie-root-port,id=rp1,chassis=2
-       -device ivshmem-plain,memdev=pool,bus=rp1
+       -device "pcie-root-port,id=rp1,chassis=2"
+       -device "ivshmem-plain,memdev=pool,bus=rp1"
        -device virtio-serial-pci
        -chardev "file,id=kst,path=$dir/results.ktap"
-       -device virtconsole,chardev=kst
+       -device "virtconsole,chardev=kst"
        -serial stdio)
 
-# The guest past its time: where is each vCPU?  System.map's addresses and
-# QEMU's have 16 hex digits, so a string comparison orders them.  The sleep
-# holds none of our output, so that it ends nothing's wait when killed early.
+# The guest past its time: where is each vCPU?  Two samples 3 s apart tell
+# a vCPU that is stuck from one that moves; on x86 each local APIC's IRR and
+# ISR tell an interrupt that is held from one never raised.  System.map's
+# addresses and QEMU's have 16 hex digits, so a string comparison orders
+# them; an address below the kernel's is its user space or a nested guest.
+# The sleep holds none of our output, so that it ends nothing's wait when
+# killed early.
 dump() {
+	local cmds='info registers -a\n'
+	[ "$arch" = x86_64 ] && cmds+='info lapic 0\ninfo lapic 1\n'
 	sleep "$((limit - 20))" >/dev/null 2>&1
-	timeout 5 sh -c "echo 'info registers -a' > '$dir/monitor.in'" || return
+	timeout 5 sh -c "printf '$cmds' > '$dir/monitor.in'" || return
+	sleep 3
+	timeout 5 sh -c "printf 'info registers -a\n' > '$dir/monitor.in'" || return
 	sleep 5
-	timeout 5 cat "$dir/monitor.out" | tr -d '\r' > "$dir/monitor.log"
+	timeout 5 cat "$dir/monitor.out" | tr -d '\r' | sed 's/\x1b\[[0-9]*[A-Z]//g' > "$dir/monitor.log"
 	echo >> "$dir/monitor.log"
-	grep -o -E '(RIP|PC)=[0-9a-f]{16}' "$dir/monitor.log" | while IFS='=' read -r reg pc; do
-		echo "vCPU at $reg=$pc $(awk -v pc="$pc" '$1 "" <= pc "" { s = $3 } END { print s }' "$obj/System.map")"
-	done >> "$dir/monitor.log"
+	pcs=$(grep -o -E '(RIP|PC)=[0-9a-f]{16}' "$dir/monitor.log")
+	while IFS='=' read -r reg pc; do
+		if [[ $pc < ffff ]]; then
+			sym='(below the kernel: its user space or a nested guest)'
+		else
+			sym=$(awk -v pc="$pc" '$1 "" <= pc "" { s = $3 } END { print s }' "$obj/System.map")
+		fi
+		echo "vCPU at $reg=$pc $sym"
+	done <<< "$pcs" >> "$dir/monitor.log"
 	echo "boot: $run still running at $((limit - 20)) s; vCPU registers in $dir/monitor.log" >&2
 }
 
-echo "boot: $run ($mode, kernel $(basename "$obj"), ${qemu[*]:1:4}${KARGS:+, $KARGS}, limit $limit s), console: $dir/console.log"
+echo "boot: $run ($mode, kernel $(basename "$obj"), ${qemu[*]:1:4}${KARGS:+, $KARGS}${TCG:+, -accel tcg,$TCG}, limit $limit s), console: $dir/console.log"
 start=$(date +%s)
 dump &
 dumper=$!
