@@ -91,6 +91,7 @@ dump() {
 	echo >> "$dir/monitor.log"
 	pcs=$(grep -o -E '(RIP|PC)=[0-9a-f]{16}' "$dir/monitor.log")
 	while IFS='=' read -r reg pc; do
+		[ -n "$pc" ] || continue
 		if [[ $pc < ffff ]]; then
 			sym='(below the kernel: its user space or a nested guest)'
 		else
