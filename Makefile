@@ -35,6 +35,10 @@
 #                   (BENCH_RAM_SIZES, default "1G 3G"), one boot per
 #                   architecture, both or ARCH=; CSV, table, goals and
 #                   plots in build/bench/<arch>/ (harness/bench.sh)
+#   make qemu       build the VMM of the end-to-end runs: Debian 12's QEMU
+#                   source package with the series qemu/patches/, static,
+#                   for x86_64 and aarch64 (QEMU_TARGETS=), in build/qemu/
+#                   (harness/qemu.sh)
 #   make tree       prepare build/linux (source + overlay + series) for quilt
 #   make kernel     build the kernel for ARCH (LLVM=1: with clang; DEBUG=1:
 #                   the debug kernel, lockdep, KASAN, kmemleak)
@@ -43,6 +47,11 @@
 
 # The kernel base: Debian's linux-source-6.12, pinned here and nowhere else.
 LINUX_SOURCE_VERSION := 6.12.117-1~deb12u1
+
+# The VMM of the end-to-end runs: Debian 12's QEMU source package, pinned
+# here and nowhere else; our changes to it are the series in qemu/patches/.
+QEMU_SOURCE_VERSION := 1:7.2+dfsg-7+deb12u18
+QEMU_TARGETS ?= x86_64 aarch64
 
 OVERLAY_DIRS := virt include arch drivers mm tools Documentation
 
@@ -54,7 +63,7 @@ BUILD := $(TOP)/build
 # reuses it: the compiler cache and the arm64 busybox.
 CACHE ?= /var/cache/kvm-dmabuf
 
-export LINUX_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES \
+export LINUX_SOURCE_VERSION QEMU_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES \
 	BENCH_RAM_SIZES GUEST_MEM
 export CCACHE_DIR := $(CACHE)/ccache
 export CCACHE_BASEDIR := $(TOP)
@@ -68,7 +77,7 @@ RUNS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/harness/matrix)
 export RUNS
 KERNELS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " $$1 " ") { print $$2 }' $(TOP)/harness/matrix | sort -u)
 
-.PHONY: all run check check-fresh bench series series-check tree kernel kernels selftests initramfs deps clean \
+.PHONY: all run check check-fresh bench series series-check qemu tree kernel kernels selftests initramfs deps clean \
 	$(addprefix kernel-,$(ARCHS)) $(addprefix selftests-,$(ARCHS)) $(addprefix initramfs-,$(ARCHS))
 
 all: run
@@ -115,6 +124,9 @@ bench: $(addprefix selftests-,$(BENCH_ARCHS))
 
 series: deps
 	@$(H)/series.sh
+
+qemu: deps
+	@$(H)/qemu.sh $(QEMU_TARGETS)
 
 series-check: series
 	@$(H)/series-check.sh

@@ -12,7 +12,8 @@ pkgs=(linux-source-6.12 quilt ccache make gcc bc flex bison libelf-dev git perl
       libssl-dev cpio xz-utils dwarves kmod rsync
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       clang lld llvm
-      busybox-static qemu-system-x86 qemu-system-arm liburing-dev gnuplot-nox)
+      busybox-static qemu-system-x86 qemu-system-arm liburing-dev gnuplot-nox
+      dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev)
 
 installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; }
 
@@ -58,11 +59,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 		--allow-downgrades "${missing[@]}" >/dev/null
 fi
 
-# fetch_arm64 PKG DIR: unpack Debian's PKG:arm64 into DIR, without
-# installing it (the arm64 guest's busybox; liburing-dev:arm64, whose
-# dependencies would hold the host's libc in version lockstep with arm64's).
+# fetch_arm64 DIR PKG...: unpack Debian's PKG:arm64 packages into DIR,
+# without installing them (the arm64 guest's busybox; -dev packages, whose
+# dependencies would hold the host's libraries in version lockstep with
+# arm64's).
 fetch_arm64() {
-	local dl
+	local dl dir=$1 p
+	shift
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		dpkg --add-architecture arm64
 		updated=
@@ -70,17 +73,40 @@ fetch_arm64() {
 	apt_update
 	dl=$(mktemp -d)
 	chmod 777 "$dl"		# apt downloads as the _apt user
-	(cd "$dl" && apt-get download -qq "$1:arm64")
-	rm -rf "$2"
-	mkdir -p "$2"
-	dpkg-deb -x "$dl/$1"_*_arm64.deb "$2"
+	(cd "$dl" && apt-get download -qq "${@/%/:arm64}")
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for p in "$@"; do
+		dpkg-deb -x "$dl/$p"_*_arm64.deb "$dir"
+	done
 	rm -rf "$dl"
 }
 
 # The arm64 guest's busybox.
-[ -x "$CACHE/busybox-arm64/bin/busybox" ] || fetch_arm64 busybox-static "$CACHE/busybox-arm64"
+[ -x "$CACHE/busybox-arm64/bin/busybox" ] || fetch_arm64 "$CACHE/busybox-arm64" busybox-static
 # The static liburing of kvm/dmabuf_events_uring for arm64 (x86_64 links
 # the installed liburing-dev's).
 [ -f "$CACHE/liburing-arm64/usr/lib/aarch64-linux-gnu/liburing.a" ] ||
-	fetch_arm64 liburing-dev "$CACHE/liburing-arm64"
+	fetch_arm64 "$CACHE/liburing-arm64" liburing-dev
+# The static libraries of the arm64 QEMU (harness/qemu.sh), a sysroot.
+[ -f "$CACHE/qemu-sysroot-arm64/usr/lib/aarch64-linux-gnu/libglib-2.0.a" ] ||
+	fetch_arm64 "$CACHE/qemu-sysroot-arm64" libglib2.0-dev libpcre2-dev \
+		libpixman-1-dev zlib1g-dev libfdt-dev
+
+# QEMU's source package: a deb-src entry next to each deb entry of
+# bookworm, with the same options, unless apt has deb-src entries already.
+if [ -z "$(apt-get indextargets 'Created-By: Sources')" ]; then
+	src=/etc/apt/sources.list.d/kvm-dmabuf-deb-src
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" && / bookworm/ { $1 = "deb-src"; print }' > "$src.list"
+	cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk 'BEGIN { RS = ""; ORS = "\n\n" }
+		     /(^|\n)Types: deb(\n|$)/ && /Suites:[^\n]* bookworm/ {
+			sub(/^Types: deb/, "Types: deb-src")
+			sub(/\nTypes: deb/, "\nTypes: deb-src"); print }' > "$src.sources"
+	for f in "$src.list" "$src.sources"; do [ -s "$f" ] || rm -f "$f"; done
+	echo "host-deps: deb-src entries added in $src.*"
+	updated=
+	apt_update
+fi
 echo "host-deps: linux-source-6.12 $(installed linux-source-6.12 | awk '{print $4}'), $(qemu-system-aarch64 --version | head -1)"

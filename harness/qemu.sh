@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the VMM of the end-to-end runs: QEMU from Debian 12's source
+# package, pinned by the top-level Makefile (QEMU_SOURCE_VERSION), with
+# Debian's own patches and then our quilt series qemu/patches/ applied, in
+# build/qemu/src.  Each target is built out of tree in build/qemu/<target>,
+# with ccache, as a static binary: the L1 guests run it from a busybox
+# initramfs, which has no shared libraries.  KVM only, with vfio, and
+# without TCG where QEMU 7.2 allows it (x86_64; aarch64 always builds TCG).
+# aarch64 is cross-built against the sysroot of Debian's arm64 -dev
+# packages that harness/host-deps.sh unpacks in $CACHE/qemu-sysroot-arm64.
+#
+# The source package is downloaded once into $CACHE/qemu-src.  A new
+# version or a changed series unpacks and patches again, and builds from
+# clean build directories (ccache keeps that cheap).
+#
+# usage: qemu.sh [x86_64|aarch64]...   (default both)
+set -euo pipefail
+: "${TOP:?}" "${BUILD:?}" "${CACHE:?}" "${QEMU_SOURCE_VERSION:?set by the top-level Makefile}"
+targets=("${@:-x86_64 aarch64}")
+# shellcheck disable=SC2206
+targets=(${targets[*]})
+dir=$BUILD/qemu
+src=$dir/src
+dl=$CACHE/qemu-src
+upstream=${QEMU_SOURCE_VERSION#*:}
+upstream=${upstream%-*}
+dsc=$dl/qemu_${QEMU_SOURCE_VERSION#*:}.dsc
+
+if [ ! -f "$dsc" ]; then
+	echo "qemu: fetching the source package qemu=$QEMU_SOURCE_VERSION"
+	mkdir -p "$dl"
+	chmod 777 "$dl"		# apt downloads as the _apt user
+	if ! (cd "$dl" && apt-get source -qq --download-only "qemu=$QEMU_SOURCE_VERSION"); then
+		echo "qemu: qemu=$QEMU_SOURCE_VERSION is not in the archive (apt-cache showsrc qemu" \
+		     "lists what is); update the pin in the top-level Makefile" >&2
+		exit 1
+	fi
+fi
+
+# The tree: unpacked (dpkg-source applies Debian's patches), then ours.
+# shellcheck disable=SC2046
+stamp="$QEMU_SOURCE_VERSION $(cd "$TOP/qemu/patches" &&
+	cat series $(grep -v -e '^#' -e '^$' series) | sha256sum | cut -c1-16)"
+if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
+	echo "qemu: unpacking $(basename "$dsc") and applying qemu/patches"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dpkg-source -q -x "$dsc" "$src" >/dev/null
+	# Debian's patches stay applied; our series gets quilt state of its own.
+	rm -rf "$src/.pc"
+	(cd "$src" && QUILT_PATCHES=$TOP/qemu/patches QUILT_PC=.pc-kvm-dmabuf \
+		quilt --quiltrc /dev/null push -a -q --fuzz=0 >/dev/null)
+	echo "$stamp" > "$dir/.stamp"
+fi
+
+# The cross tools of aarch64: the compiler, also searching the sysroot for
+# static libraries (meson's find_library looks only where gcc does), and
+# pkg-config reading the sysroot's .pc files.
+sysroot=$CACHE/qemu-sysroot-arm64
+mkdir -p "$dir/bin"
+cat > "$dir/bin/aarch64-linux-gnu-gcc" <<-EOF
+	#!/bin/sh
+	exec ccache /usr/bin/aarch64-linux-gnu-gcc -B$sysroot/usr/lib/aarch64-linux-gnu/ "\$@"
+EOF
+cat > "$dir/bin/aarch64-linux-gnu-pkg-config" <<-EOF
+	#!/bin/sh
+	PKG_CONFIG_SYSROOT_DIR=$sysroot \\
+	PKG_CONFIG_LIBDIR=$sysroot/usr/lib/aarch64-linux-gnu/pkgconfig:$sysroot/usr/share/pkgconfig \\
+	exec pkg-config "\$@"
+EOF
+chmod +x "$dir/bin"/*
+
+common=(--static --without-default-features --enable-kvm --enable-fdt=system
+	--disable-tools --disable-docs --disable-guest-agent --disable-install-blobs
+	--disable-werror)
+for t in "${targets[@]}"; do
+	case $t in
+	x86_64)	conf=(--cc="ccache gcc" --target-list=x86_64-softmmu --disable-tcg) ;;
+	aarch64) conf=(--cross-prefix=aarch64-linux-gnu- --target-list=aarch64-softmmu
+		       --extra-cflags="-I$sysroot/usr/include") ;;
+	*)	echo "qemu: unknown target $t" >&2; exit 2 ;;
+	esac
+	b=$dir/$t
+	start=$(date +%s)
+	if [ ! -f "$b/build.ninja" ]; then
+		mkdir -p "$b"
+		if ! (cd "$b" && PATH=$dir/bin:$PATH "$src/configure" "${common[@]}" "${conf[@]}" \
+			> configure.log 2>&1); then
+			tail -n 20 "$b/configure.log" >&2
+			echo "qemu: $t: configure failed, see $b/configure.log" >&2
+			exit 1
+		fi
+	fi
+	if ! PATH=$dir/bin:$PATH ninja -C "$b" -j "${JOBS:-$(nproc)}" "qemu-system-$t" > "$b/build.log" 2>&1; then
+		grep -E -B2 -A8 'error|FAILED' "$b/build.log" | head -n 40 >&2
+		echo "qemu: $t: build failed, see $b/build.log" >&2
+		exit 1
+	fi
+	warnings=$(grep -c 'warning:' "$b/build.log" || true)
+	echo "qemu: $t: $b/qemu-system-$t ($upstream, $(du -h "$b/qemu-system-$t" | cut -f1)) in" \
+	     "$(( $(date +%s) - start )) s, $warnings warning lines"
+done
