@@ -10,7 +10,12 @@
 #   ./run, ./check  the README's two commands: install make if it is
 #                   missing, then "make run" or "make check"
 #   make run        build what is missing, boot one architecture (ARCH=arm64
-#                   by default, ARCH=x86_64) and show KVM and the vfio BAR
+#                   by default, ARCH=x86_64) and show KVM and the vfio BAR;
+#                   where the matrix has a run <arch>-e2e, that run, in
+#                   run mode: also QEMU in the guest passing the BAR
+#                   (IVSHMEM_SIZE, 64G here) through to a nested Linux
+#                   guest, x-kvm-dmabuf=on and off side by side
+#                   (harness/guest/e2e-qemu)
 #   make check      build every kernel of the matrix (harness/matrix), boot
 #                   every run of it and build the build-only configs
 #                   (harness/build-only.sh); the last line is
@@ -76,6 +81,13 @@ H := $(TOP)/harness
 RUNS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/harness/matrix)
 export RUNS
 KERNELS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " $$1 " ") { print $$2 }' $(TOP)/harness/matrix | sort -u)
+# The QEMU targets of the runs whose list runs the end-to-end test.
+E2E_TARGETS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " $$1 " ") { print $$2, $$6 }' \
+	$(TOP)/harness/matrix | while read -r k l; do \
+	grep -q '^\.\./harness/e2e-qemu' $(TOP)/harness/tests/$$l.list && echo $${k%%-*}; done | \
+	sed 's/arm64/aarch64/' | sort -u)
+# make run's end-to-end run, if the architecture has one.
+RUN_E2E := $(shell awk '$$1 == "$(ARCH)-e2e"' $(TOP)/harness/matrix)
 
 .PHONY: all run check check-fresh bench series series-check qemu tree kernel kernels selftests initramfs deps clean \
 	$(addprefix kernel-,$(ARCHS)) $(addprefix selftests-,$(ARCHS)) $(addprefix initramfs-,$(ARCHS))
@@ -101,9 +113,15 @@ kernel: kernel-$(ARCH)
 selftests: selftests-$(ARCH)
 initramfs: initramfs-$(ARCH)
 
+ifeq ($(RUN_E2E),)
 run: initramfs-$(ARCH)
 	@rc=0; $(H)/boot.sh $(ARCH) run || rc=1; \
 	$(H)/report.sh $(ARCH)$(if $(CPU),-$(CPU))$(if $(DEBUG),-debug) || rc=1; exit $$rc
+else
+run: kernel-$(ARCH)
+	@$(H)/qemu.sh $(subst arm64,aarch64,$(ARCH))
+	@MODE=run IVSHMEM_SIZE=$(or $(IVSHMEM_SIZE),64G) $(H)/matrix.sh $(ARCH)-e2e
+endif
 
 # One build at a time (two cores): the kernels of the runs, one after the
 # other, the selftests of both architectures, the build-only configs; then
@@ -112,7 +130,7 @@ kernels: tree
 	@for k in $(KERNELS); do LLVM= DEBUG= $(H)/build-kernel.sh $$k || exit 1; done
 
 check: kernels $(addprefix selftests-,$(ARCHS))
-	@rc=0; $(if $(filter none,$(CONFIGS)),rm -rf $(BUILD)/build-only,$(H)/build-only.sh $(CONFIGS)) || rc=1; \
+	@$(if $(E2E_TARGETS),$(H)/qemu.sh $(E2E_TARGETS) || exit 1;) rc=0; $(if $(filter none,$(CONFIGS)),rm -rf $(BUILD)/build-only,$(H)/build-only.sh $(CONFIGS)) || rc=1; \
 	$(if $(filter none,$(SERIES)),rm -rf $(BUILD)/series-check,{ $(H)/series.sh; $(H)/series-check.sh; }) || rc=1; \
 	$(H)/matrix.sh $(RUNS) || rc=1; exit $$rc
 

@@ -17,7 +17,10 @@
 #                      DEBUG=1)
 #   CPU=cortex-a72     QEMU CPU model (default max; arm64 max: VHE, FWB;
 #                      cortex-a72: nVHE, no FWB)
-#   MACHINE=mte=on     options added to -M
+#   MACHINE=mte=on     options added to -M; "viommu" among them gives the
+#                      guest the architecture's vIOMMU (q35: intel-iommu;
+#                      virt: iommu=smmuv3), which QEMU's vfio in the guest
+#                      needs (harness/guest/e2e-qemu)
 #   KARGS=a,b          arguments added to the kernel command line
 #   IVSHMEM_SIZE=16G   size of the BAR (a power of two; the small form of
 #                      make bench in the default runs binds 16 GiB of it)
@@ -44,20 +47,25 @@ truncate -s "$size" "$dir/ivshmem.bin"
 truncate -s "$pool" "$dir/pool.bin"
 
 cmdline="panic=-1 kst.mode=$mode${INJECT:+ kst.inject=$INJECT}${KARGS:+ ${KARGS//,/ }}"
+machine=,${MACHINE:-},
+viommu=
+[[ $machine == *,viommu,* ]] && viommu=1 machine=${machine/,viommu,/,}
+machine=${machine#,} machine=${machine%,}
 case $arch in
 arm64)
-	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=3${MACHINE:+,$MACHINE}"
+	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=3${machine:+,$machine}${viommu:+,iommu=smmuv3}"
 	      -cpu "${CPU:-max}" -kernel "$obj/arch/arm64/boot/Image")
 	cmdline="console=ttyAMA0 $cmdline"
 	limit=${BOOT_TIMEOUT:-2400} ;;
 x86_64)
-	qemu=(qemu-system-x86_64 -M "q35${MACHINE:+,$MACHINE}" -cpu "${CPU:-max}" -kernel "$obj/arch/x86/boot/bzImage")
+	qemu=(qemu-system-x86_64 -M "q35${machine:+,$machine}" -cpu "${CPU:-max}" -kernel "$obj/arch/x86/boot/bzImage")
+	[ -n "$viommu" ] && qemu+=(-device intel-iommu) && cmdline+=" intel_iommu=on"
 	cmdline="console=ttyS0 $cmdline"
 	limit=${BOOT_TIMEOUT:-1500} ;;
 *)
 	echo "boot: unknown architecture $arch" >&2; exit 2 ;;
 esac
-[ "$mode" = run ] && limit=${BOOT_TIMEOUT:-300}
+[ "$mode" = run ] && limit=${BOOT_TIMEOUT:-900}
 
 qemu+=(-accel "tcg${TCG:+,$TCG}" -smp 2 -m "${GUEST_MEM:-4G}" -display none -monitor "pipe:$dir/monitor" -no-reboot -nic none
        -initrd "$dir/initramfs.cpio" -append "$cmdline"

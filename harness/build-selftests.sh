@@ -25,11 +25,12 @@ x86_64)	args=(ARCH=x86 CC="ccache gcc" LIBURING=-luring) ;;
 *)	echo "build-selftests: unknown architecture $arch" >&2; exit 2 ;;
 esac
 
-# One make per selftests directory, for the programs the list names in it:
+# One make per selftests directory, for the programs the list names in it
+# (not the harness's own, ../harness/...):
 # the shortest leading directory with a Makefile (kvm/x86_64/foo is built
 # by kvm/Makefile, drivers/dma-buf-phys/foo by drivers/dma-buf-phys/Makefile).
 sel=$tree/tools/testing/selftests
-progs=$(awk '!/^#/ && NF { print $1 }' "${lists[@]}" | sort -u)
+progs=$(awk '!/^#/ && NF && $1 !~ /^\.\.\// { print $1 }' "${lists[@]}" | sort -u)
 makedir() {
 	local d=${1%%/*} rest=${1#*/}
 	until [ -f "$sel/$d/Makefile" ] || [ "$rest" = "${rest#*/}" ]; do

@@ -46,7 +46,10 @@ if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "qemu: unpacking $(basename "$dsc") and applying qemu/patches"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	dpkg-source -q -x "$dsc" "$src" >/dev/null
+	# apt-get source checked the files against the signed archive index;
+	# dpkg-source would only add "Can't check signature" for want of the
+	# uploader's key.
+	dpkg-source -q --no-check -x "$dsc" "$src" >/dev/null
 	# Debian's patches stay applied; our series gets quilt state of its own.
 	rm -rf "$src/.pc"
 	(cd "$src" && QUILT_PATCHES=$TOP/qemu/patches QUILT_PC=.pc-kvm-dmabuf \
@@ -77,12 +80,18 @@ common=(--static --without-default-features --enable-kvm --enable-fdt=system
 for t in "${targets[@]}"; do
 	case $t in
 	x86_64)	conf=(--cc="ccache gcc" --target-list=x86_64-softmmu --disable-tcg) ;;
+	# Not PIE: a static PIE does not link on arm64 (libc's start code
+	# misses __rela_iplt_start, and QEMU has more GOT entries than -fpic
+	# addresses).
 	aarch64) conf=(--cross-prefix=aarch64-linux-gnu- --target-list=aarch64-softmmu
-		       --extra-cflags="-I$sysroot/usr/include") ;;
+		       --extra-cflags="-I$sysroot/usr/include" --disable-pie) ;;
 	*)	echo "qemu: unknown target $t" >&2; exit 2 ;;
 	esac
 	b=$dir/$t
 	start=$(date +%s)
+	# Configured again, from a clean directory, if the options changed.
+	args="${common[*]} ${conf[*]}"
+	[ "$(cat "$b/configure.args" 2>/dev/null)" = "$args" ] || rm -rf "$b"
 	if [ ! -f "$b/build.ninja" ]; then
 		mkdir -p "$b"
 		if ! (cd "$b" && PATH=$dir/bin:$PATH "$src/configure" "${common[@]}" "${conf[@]}" \
@@ -91,6 +100,7 @@ for t in "${targets[@]}"; do
 			echo "qemu: $t: configure failed, see $b/configure.log" >&2
 			exit 1
 		fi
+		echo "$args" > "$b/configure.args"
 	fi
 	if ! PATH=$dir/bin:$PATH ninja -C "$b" -j "${JOBS:-$(nproc)}" "qemu-system-$t" > "$b/build.log" 2>&1; then
 		grep -E -B2 -A8 'error|FAILED' "$b/build.log" | head -n 40 >&2
