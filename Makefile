@@ -87,7 +87,8 @@ E2E_TARGETS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " 
 	grep -q '^\.\./harness/e2e-qemu' $(TOP)/harness/tests/$$l.list && echo $${k%%-*}; done | \
 	sed 's/arm64/aarch64/' | sort -u)
 # make run's end-to-end run, if the architecture has one.
-RUN_E2E := $(shell awk '$$1 == "$(ARCH)-e2e"' $(TOP)/harness/matrix)
+# (Not for CPU= or DEBUG=, which boot the plain run of that kernel.)
+RUN_E2E := $(if $(CPU)$(DEBUG),,$(shell awk '$$1 == "$(ARCH)-e2e"' $(TOP)/harness/matrix))
 
 .PHONY: all run check check-fresh bench series series-check qemu tree kernel kernels selftests initramfs deps clean \
 	$(addprefix kernel-,$(ARCHS)) $(addprefix selftests-,$(ARCHS)) $(addprefix initramfs-,$(ARCHS))

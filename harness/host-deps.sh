@@ -97,9 +97,11 @@ fetch_arm64() {
 # bookworm, with the same options, unless apt has deb-src entries already.
 if [ -z "$(apt-get indextargets 'Created-By: Sources')" ]; then
 	src=/etc/apt/sources.list.d/kvm-dmabuf-deb-src
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+	# (A file that is not there is no error: a debootstrap root has
+	# sources.list only.)
+	{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
 		awk '$1 == "deb" && / bookworm/ { $1 = "deb-src"; print }' > "$src.list"
-	cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	{ cat /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } |
 		awk 'BEGIN { RS = ""; ORS = "\n\n" }
 		     /(^|\n)Types: deb(\n|$)/ && /Suites:[^\n]* bookworm/ {
 			sub(/^Types: deb/, "Types: deb-src")
