@@ -30,8 +30,10 @@ dsc=$dl/qemu_${QEMU_SOURCE_VERSION#*:}.dsc
 if [ ! -f "$dsc" ]; then
 	echo "qemu: fetching the source package qemu=$QEMU_SOURCE_VERSION"
 	mkdir -p "$dl"
-	chmod 777 "$dl"		# apt downloads as the _apt user
-	if ! (cd "$dl" && apt-get source -qq --download-only "qemu=$QEMU_SOURCE_VERSION"); then
+	# As root: in a debootstrap root, apt's _apt sandbox cannot resolve
+	# host names ("Temporary failure resolving").
+	if ! (cd "$dl" && apt-get source -qq --download-only -o APT::Sandbox::User=root \
+		"qemu=$QEMU_SOURCE_VERSION"); then
 		echo "qemu: qemu=$QEMU_SOURCE_VERSION is not in the archive (apt-cache showsrc qemu" \
 		     "lists what is); update the pin in the top-level Makefile" >&2
 		exit 1
