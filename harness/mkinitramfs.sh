@@ -5,7 +5,8 @@
 # that runs the end-to-end test (../harness/e2e-qemu) also gets what it
 # boots: QEMU from harness/qemu.sh in /qemu with its firmware (x86: Debian's
 # SeaBIOS and option ROMs), and in /l2 the run's kernel and the nested
-# guest's initramfs (busybox, harness/guest/l2-init, bar-pattern).
+# guest's initramfs (busybox, harness/guest/l2-init, bar-pattern), and in
+# /harness the tool that poisons a page of the BAR (poison-pfn).
 #
 # usage: mkinitramfs.sh arm64|x86_64
 # environment:
@@ -61,6 +62,8 @@ if grep -q '^\.\./harness/e2e-qemu' "$root/harness/tests.list"; then
 	mknod -m 600 "$l2/dev/console" c 5 1
 	install -m 755 "$TOP/harness/guest/l2-init" "$l2/init"
 	$cc -static -O2 -Wall -Wextra -Werror -o "$l2/bin/bar-pattern" "$TOP/harness/guest/bar-pattern.c"
+	$cc -static -O2 -Wall -Wextra -Werror -I"$TOP/drivers/dma-buf" \
+		-o "$root/harness/poison-pfn" "$TOP/harness/guest/poison-pfn.c"
 	(cd "$l2" && find . | cpio -o -H newc --quiet) > "$root/l2/initramfs.cpio"
 fi
 mkdir -p "$BUILD/$run"

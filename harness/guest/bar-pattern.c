@@ -19,6 +19,16 @@
  *   without pause.  The BAR then works again if a pass after it finds its
  *   pattern.  Prints the toggles and the other process's accesses; exits 1
  *   if that process died (a SIGBUS, say) or never ran.
+ * usage: bar-pattern poison SECONDS
+ *   Read the BAR's last page, which the patterns leave alone, then say
+ *     bar-pattern: poison BAR offset 0x...
+ *   so that L1 poisons that page (harness/guest/e2e-qemu), and read it
+ *   again every millisecond, in a process of its own, for at most SECONDS.
+ *   QEMU turns the KVM_MEMORY_EXIT_FLAG_HWPOISON exit into a synchronous
+ *   external abort (arm64) or a machine check (x86), so the reader must
+ *   die of a SIGBUS: it prints the signal's si_code (arm64's abort gives
+ *   BUS_OBJERR, x86's machine check BUS_MCEERR_AR) and dies of it, which
+ *   the kernel logs with print-fatal-signals=1.  Exits 1 otherwise.
  *
  * One page is mapped at a time, so that a BAR of any size costs the guest
  * a page table of one page.
@@ -116,7 +126,8 @@ static int pattern(uint64_t seed, uint64_t lane)
 	fd = open_file("resource2", &size);
 	if (fd < 0)
 		return 1;
-	stride = size / PLACES & ~(PAGE - 1);
+	/* The last page is poison()'s. */
+	stride = (size - PAGE) / PLACES & ~(PAGE - 1);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", dev);
 	f = fopen(path, "r");
 	for (i = 0; f && i < 3; i++)
@@ -220,15 +231,93 @@ static int toggle(int n)
 	return i == n && *count ? 0 : 1;
 }
 
+/* The reader's SIGBUS: say which, then die of it. */
+static void poison_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	char msg[80];
+	int n;
+
+	(void)uc;
+	n = snprintf(msg, sizeof(msg), "bar-pattern: poison: SIGBUS, si_code %d%s\n",
+		     si->si_code, si->si_code == BUS_OBJERR ? " (BUS_OBJERR)" :
+		     si->si_code == BUS_MCEERR_AR ? " (BUS_MCEERR_AR)" : "");
+	if (write(1, msg, n) < 0)
+		_exit(1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int poison(int seconds)
+{
+	struct sigaction sa = {
+		.sa_sigaction = poison_sigbus,
+		.sa_flags = SA_SIGINFO,
+	};
+	volatile uint64_t *reads, *p;
+	uint64_t size, last;
+	int fd, status, i;
+	pid_t pid;
+
+	fd = open_file("resource2", &size);
+	if (fd < 0)
+		return 1;
+	last = size - PAGE;
+	reads = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, last);
+	if (reads == MAP_FAILED || p == MAP_FAILED) {
+		printf("bar-pattern: mmap: %m\n");
+		return 1;
+	}
+	(void)*p;
+	printf("bar-pattern: poison BAR offset %#llx\n", (unsigned long long)last);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		printf("bar-pattern: fork: %m\n");
+		return 1;
+	}
+	if (!pid) {
+		sigaction(SIGBUS, &sa, NULL);
+		for (;;) {
+			(void)*p;
+			(*reads)++;
+			usleep(1000);
+		}
+	}
+	for (i = 0; i < seconds * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(100000);
+	}
+	if (i == seconds * 10) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		printf("bar-pattern: poison: the reader made %llu reads in %d s and got no signal\n",
+		       (unsigned long long)*reads, seconds);
+		return 1;
+	}
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS) {
+		printf("bar-pattern: poison: the reader ended with status %#x, wanted a SIGBUS\n",
+		       status);
+		return 1;
+	}
+	printf("bar-pattern: poison: the reader died of a SIGBUS after %llu reads\n",
+	       (unsigned long long)*reads);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: bar-pattern SEED LANE | toggle N\n");
+		fprintf(stderr, "usage: bar-pattern SEED LANE | toggle N | poison SECONDS\n");
 		return 2;
 	}
 	if (find_device())
 		return 1;
 	if (!strcmp(argv[1], "toggle"))
 		return toggle(atoi(argv[2]));
+	if (!strcmp(argv[1], "poison"))
+		return poison(atoi(argv[2]));
 	return pattern(strtoull(argv[1], NULL, 0), strtoull(argv[2], NULL, 0) & 3);
 }
