@@ -3,7 +3,8 @@
 # Judge the runs: count the KTAP results of each (the cases of kselftest
 # programs, not only the programs), add checks of our own per
 # run (what tests asked the host to find in backing files; the guest
-# finished before its timeout; the kernel console has no splat), and print
+# finished before its timeout; the kernel console has no splat, nor have the
+# consoles of the end-to-end runs' nested guests), and print
 # "N passed, N failed, N skipped" per run and, last, in total.
 # Exits non-zero if anything failed.
 #
@@ -20,7 +21,7 @@ for run in "$@"; do
 	dir=$BUILD/$run
 	res=$dir/results.ktap
 	p=0 f=0 s=0 plan=
-	fails=() skips=()
+	fails=() skips=() notes=()
 	# A program's nested results (two-space indented, the KTAP of a
 	# kselftest program) count instead of the program's own result; a
 	# failed program with no failed case counts once more, as does a
@@ -98,9 +99,31 @@ for run in "$@"; do
 		else
 			p=$((p + 1))
 		fi
+		# The nested guests' consoles (harness/guest/e2e-qemu): one file
+		# per boot, and a check for those on the dma-buf path.  A splat
+		# on today's path (x-kvm-dmabuf=off) is the baseline's, so it is
+		# shown, not counted.
+		rm -f "$dir"/l2-*.log
+		for mode in $(tr -d '\r' < "$res" 2>/dev/null |
+			      sed -n 's/^ *# l2-\([a-z-]*\): .*/\1/p' | sort -u); do
+			tr -d '\r' < "$res" | sed -n "s/^ *# l2-$mode: //p" > "$dir/l2-$mode.log"
+			if ! grep -E -q "$splat" "$dir/l2-$mode.log"; then
+				[ "${mode%%-*}" = on ] && p=$((p + 1))
+				continue
+			fi
+			if [ "${mode%%-*}" = on ]; then
+				f=$((f + 1))
+				fails+=("l2_console_clean # kernel splat in the nested guest, x-kvm-dmabuf=$mode ($dir/l2-$mode.log):")
+				while IFS= read -r l; do fails+=("    $l"); done < <(grep -E "$splat" "$dir/l2-$mode.log" | head -n 5)
+			else
+				notes+=("today's path, x-kvm-dmabuf=$mode: kernel splat in the nested guest ($dir/l2-$mode.log), not counted:")
+				while IFS= read -r l; do notes+=("    $l"); done < <(grep -E "$splat" "$dir/l2-$mode.log" | head -n 5)
+			fi
+		done
 		echo "== $run: qemu exit $rc, $(cat "$dir/wall.s" 2>/dev/null || echo '?') s"
 	fi
 	for l in "${skips[@]}"; do echo "  skipped: $l"; done
+	for l in "${notes[@]}"; do echo "  noted:   $l"; done
 	for l in "${fails[@]}"; do echo "  FAILED:  $l"; done
 	echo "$run: $p passed, $f failed, $s skipped"
 	tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
