@@ -19,9 +19,13 @@
  *   without pause.  The BAR then works again if a pass after it finds its
  *   pattern.  Prints the toggles and the other process's accesses; exits 1
  *   if that process died (a SIGBUS, say) or never ran.
+ * usage: bar-pattern reset N
+ *   The same with N resets of the device through its sysfs reset file
+ *   (with QEMU's vfio-pci behind a PCIe root port, a secondary bus reset,
+ *   which QEMU passes on to the device in L1).
  * usage: bar-pattern poison SECONDS
  *   Read the BAR's last page, which the patterns leave alone, then say
- *     bar-pattern: poison BAR offset 0x...
+ *     bar-pattern: poison BAR offset 0x..., waiting
  *   so that L1 poisons that page (harness/guest/e2e-qemu), and read it
  *   again every millisecond, in a process of its own, for at most SECONDS.
  *   QEMU turns the KVM_MEMORY_EXIT_FLAG_HWPOISON exit into a synchronous
@@ -89,6 +93,7 @@ static int find_device(void)
 	return dev[0] ? 0 : -1;
 }
 
+/* A sysfs file of the device; @size: its size, or NULL for write-only */
 static int open_file(const char *name, uint64_t *size)
 {
 	char path[512];
@@ -96,7 +101,7 @@ static int open_file(const char *name, uint64_t *size)
 	int fd;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", dev, name);
-	fd = open(path, O_RDWR | O_SYNC);
+	fd = open(path, (size ? O_RDWR : O_WRONLY) | O_SYNC);
 	if (fd < 0 || fstat(fd, &st)) {
 		printf("bar-pattern: %s: %m\n", path);
 		return -1;
@@ -174,21 +179,44 @@ static int pattern(uint64_t seed, uint64_t lane)
 	return bad ? 1 : 0;
 }
 
-static int toggle(int n)
+/* Turn memory decoding off and on again; 0 or -1 with errno. */
+static int toggle_once(int cfg)
+{
+	uint16_t cmd, off;
+
+	if (pread(cfg, &cmd, 2, 4) != 2)
+		return -1;
+	off = cmd & ~2;			/* PCI_COMMAND_MEMORY */
+	if (pwrite(cfg, &off, 2, 4) != 2)
+		return -1;
+	usleep(50000);
+	if (pwrite(cfg, &cmd, 2, 4) != 2)
+		return -1;
+	usleep(50000);
+	return 0;
+}
+
+/* Reset the device through sysfs; 0 or -1 with errno. */
+static int reset_once(int rst)
+{
+	return pwrite(rst, "1", 1, 0) == 1 ? 0 : -1;
+}
+
+/*
+ * @n times @what on the file @name of the device, while another process
+ * reads and writes the BAR's first page.
+ */
+static int disturb(const char *what, const char *name, int (*once)(int), int n)
 {
 	volatile uint64_t *count, *p;
-	uint16_t cmd, off;
-	int fd, cfg, i, status;
+	int fd, file, i, status;
+	uint64_t size;
 	pid_t pid;
 
-	fd = open_file("resource2", NULL);
-	cfg = open_file("config", NULL);
-	if (fd < 0 || cfg < 0)
+	fd = open_file("resource2", &size);
+	file = open_file(name, strcmp(name, "reset") ? &size : NULL);
+	if (fd < 0 || file < 0)
 		return 1;
-	if (pread(cfg, &cmd, 2, 4) != 2) {
-		printf("bar-pattern: reading the command register: %m\n");
-		return 1;
-	}
 	count = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -207,17 +235,11 @@ static int toggle(int n)
 			(*count)++;
 		}
 	}
-	off = cmd & ~2;			/* PCI_COMMAND_MEMORY */
-	for (i = 0; i < n; i++) {
-		if (pwrite(cfg, &off, 2, 4) != 2)
+	for (i = 0; i < n; i++)
+		if (once(file))
 			break;
-		usleep(50000);
-		if (pwrite(cfg, &cmd, 2, 4) != 2)
-			break;
-		usleep(50000);
-	}
 	if (i < n)
-		printf("bar-pattern: writing the command register: %m\n");
+		printf("bar-pattern: %s: %m\n", what);
 	usleep(50000);
 	if (waitpid(pid, &status, WNOHANG)) {
 		printf("bar-pattern: the process on the BAR died (status %#x)\n",
@@ -226,8 +248,8 @@ static int toggle(int n)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	printf("bar-pattern: toggled memory decoding %d times, the other process made %llu accesses\n",
-	       i, (unsigned long long)*count);
+	printf("bar-pattern: %s %d times, the other process made %llu accesses\n",
+	       what, i, (unsigned long long)*count);
 	return i == n && *count ? 0 : 1;
 }
 
@@ -270,7 +292,9 @@ static int poison(int seconds)
 		return 1;
 	}
 	(void)*p;
-	printf("bar-pattern: poison BAR offset %#llx\n", (unsigned long long)last);
+	/* The line ends in a word: L1 reads it while it is being written. */
+	printf("bar-pattern: poison BAR offset %#llx, waiting\n",
+	       (unsigned long long)last);
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -310,13 +334,17 @@ static int poison(int seconds)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: bar-pattern SEED LANE | toggle N | poison SECONDS\n");
+		fprintf(stderr, "usage: bar-pattern SEED LANE | toggle N | reset N | poison SECONDS\n");
 		return 2;
 	}
 	if (find_device())
 		return 1;
 	if (!strcmp(argv[1], "toggle"))
-		return toggle(atoi(argv[2]));
+		return disturb("toggled memory decoding", "config",
+			       toggle_once, atoi(argv[2]));
+	if (!strcmp(argv[1], "reset"))
+		return disturb("reset the device", "reset", reset_once,
+			       atoi(argv[2]));
 	if (!strcmp(argv[1], "poison"))
 		return poison(atoi(argv[2]));
 	return pattern(strtoull(argv[1], NULL, 0), strtoull(argv[2], NULL, 0) & 3);
