@@ -133,6 +133,11 @@ static int pattern(uint64_t seed, uint64_t lane)
 		return 1;
 	/* The last page is poison()'s. */
 	stride = (size - PAGE) / PLACES & ~(PAGE - 1);
+	if (size <= PAGE || !stride) {
+		printf("bar-pattern: a BAR of %llu bytes is too small\n",
+		       (unsigned long long)size);
+		return 1;
+	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", dev);
 	f = fopen(path, "r");
 	for (i = 0; f && i < 3; i++)
@@ -209,12 +214,12 @@ static int reset_once(int rst)
 static int disturb(const char *what, const char *name, int (*once)(int), int n)
 {
 	volatile uint64_t *count, *p;
+	uint64_t bar_size, file_size;
 	int fd, file, i, status;
-	uint64_t size;
 	pid_t pid;
 
-	fd = open_file("resource2", &size);
-	file = open_file(name, strcmp(name, "reset") ? &size : NULL);
+	fd = open_file("resource2", &bar_size);
+	file = open_file(name, strcmp(name, "reset") ? &file_size : NULL);
 	if (fd < 0 || file < 0)
 		return 1;
 	count = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	addr = strtoull(argv[1], &end, 0);
-	if (*end) {
+	if (end == argv[1] || *end) {
 		fprintf(stderr, "poison-pfn: not an address: %s\n", argv[1]);
 		return 2;
 	}
