@@ -104,7 +104,7 @@ for run in "$@"; do
 		# on today's path (x-kvm-dmabuf=off) is the baseline's, so it is
 		# shown, not counted.
 		rm -f "$dir"/l2-*.log
-		for mode in $(tr -d '\r' < "$res" 2>/dev/null |
+		for mode in $([ -f "$res" ] && tr -d '\r' < "$res" |
 			      sed -n 's/^ *# l2-\([a-z-]*\): .*/\1/p' | sort -u); do
 			tr -d '\r' < "$res" | sed -n "s/^ *# l2-$mode: //p" > "$dir/l2-$mode.log"
 			if ! grep -E -q "$splat" "$dir/l2-$mode.log"; then
