@@ -48,7 +48,7 @@
 #   make kernel     build the kernel for ARCH (LLVM=1: with clang; DEBUG=1:
 #                   the debug kernel, lockdep, KASAN, kmemleak)
 #   make selftests  build the selftests for ARCH
-#   make clean      remove build/ (the ccache in CACHE stays)
+#   make clean      remove build/ (CACHE stays: rm -rf it to start cold)
 
 # The kernel base: Debian's linux-source-6.12, pinned here and nowhere else.
 LINUX_SOURCE_VERSION := 6.12.117-1~deb12u1
@@ -65,7 +65,10 @@ ARCHS := x86_64 arm64
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 # Kept outside the clone so that a fresh clone (and CI on the same machine)
-# reuses it: the compiler cache and the arm64 busybox.
+# reuses it: the compiler cache, the arm64 busybox, and the results shared
+# between runs and clones (kernels, QEMU binaries, the passes of the
+# build-only configs and of the series check), each under a key of its
+# inputs (harness/inputs.sh).
 CACHE ?= /var/cache/kvm-dmabuf
 
 export LINUX_SOURCE_VERSION QEMU_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES \
@@ -132,7 +135,7 @@ kernels: tree
 
 check: kernels $(addprefix selftests-,$(ARCHS))
 	@$(if $(E2E_TARGETS),$(H)/qemu.sh $(E2E_TARGETS) || exit 1;) rc=0; $(if $(filter none,$(CONFIGS)),rm -rf $(BUILD)/build-only,$(H)/build-only.sh $(CONFIGS)) || rc=1; \
-	$(if $(filter none,$(SERIES)),rm -rf $(BUILD)/series-check,{ $(H)/series.sh; $(H)/series-check.sh; }) || rc=1; \
+	$(if $(filter none,$(SERIES)),rm -rf $(BUILD)/series-check,SERIES_MAKE=1 $(H)/series-check.sh) || rc=1; \
 	$(H)/matrix.sh $(RUNS) || rc=1; exit $$rc
 
 # ARCH given on the command line: that one; otherwise both.

@@ -10,8 +10,13 @@
 #   with clang (as LLVM=1 does), "-debug" adds harness/config/debug.config
 #   (lockdep, KASAN, DEBUG_VM, kmemleak; as DEBUG=1 does).  The kernel is
 #   built in build/obj/KERNEL, which harness/boot.sh boots.
+#
+# Kernels are shared between runs and clones on this machine: a kernel whose
+# inputs (harness/inputs.sh, the fragments, this script, the variables) are
+# those of one built before is copied from $CACHE/kernels/KERNEL/<key>
+# instead of built again.  The three newest keys of each kernel are kept.
 set -euo pipefail
-: "${TOP:?}" "${BUILD:?}"
+: "${TOP:?}" "${BUILD:?}" "${CACHE:?}"
 kernel=$1
 arch=${kernel%%-*}
 case -$kernel- in *-llvm-*) LLVM=1 ;; esac
@@ -38,6 +43,31 @@ fi
 
 frags=("$TOP/harness/config/common.config" "$TOP/harness/config/$arch.config")
 [ -n "${DEBUG:-}" ] && frags+=("$TOP/harness/config/debug.config")
+
+# The kernel cache.  A kernel copied from it belongs to the clone that built
+# it (its .cmd files name that clone's paths): if the inputs change, it is
+# not built on, but again from scratch (with ccache).
+key=$("$TOP/harness/inputs.sh" kernel "${frags[@]}" "$0")
+key=$(echo "$key $kernel W=${W:-}" | sha256sum | cut -c1-16)
+kcache=$CACHE/kernels/$kernel
+if [ "$(cat "$obj/.inputs" 2>/dev/null)" = "$key" ]; then
+	echo "build-kernel: $kernel $image is up to date (inputs $key)"
+	exit 0
+fi
+if [ -f "$kcache/$key/.inputs" ]; then
+	rm -rf "$obj"
+	cp -a "$kcache/$key" "$obj"
+	cp "$obj/.warnings" "$obj.warnings"
+	touch "$kcache/$key"
+	echo "build-kernel: $kernel $image from the kernel cache ($kcache/$key)," \
+	     "$(wc -l < "$obj.warnings") warning lines"
+	exit 0
+fi
+if [ -f "$obj/.from-cache" ]; then
+	rm -rf "$obj"
+	mkdir -p "$obj"
+fi
+rm -f "$obj/.inputs"
 cat "${frags[@]}" > "$obj/fragments.config.new"
 if ! cmp -s "$obj/fragments.config.new" "$obj/fragments.config" || [ ! -f "$obj/.config" ]; then
 	mv "$obj/fragments.config.new" "$obj/fragments.config"
@@ -67,3 +97,15 @@ if ! make "${args[@]}" "$image" headers >"$log" 2>&1; then
 fi
 grep -E '(warning|error):' "$log" | sort -u > "$obj.warnings" || true
 echo "build-kernel: $kernel $image in $(( $(date +%s) - start )) s, $(wc -l < "$obj.warnings") warning lines (see $obj.warnings)"
+
+# Into the cache, and the oldest keys out of it.
+echo "$key" > "$obj/.inputs"
+mkdir -p "$kcache"
+tmp=$(mktemp -d "$kcache/.new.XXXXXX")
+cp -a "$obj/." "$tmp/"
+cp "$obj.warnings" "$tmp/.warnings"
+touch "$tmp/.from-cache"
+rm -rf "${kcache:?}/$key"
+mv "$tmp" "$kcache/$key"
+# shellcheck disable=SC2012
+ls -t "$kcache" | tail -n +4 | while read -r old; do rm -rf "${kcache:?}/$old"; done

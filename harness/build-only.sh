@@ -15,9 +15,13 @@
 # error, on a warning, on an option that did not take, or on a symbol that
 # would be missing at link time.
 #
+# A config that passed is not built again while its inputs (harness/inputs.sh,
+# the fragments, this script) stay the same: its pass is kept in
+# $CACHE/results/build-only/, shared between runs and clones.
+#
 # usage: build-only.sh [CONFIG...]   (default: all of the table below)
 set -uo pipefail
-: "${TOP:?}" "${BUILD:?}" "${OVERLAY_DIRS:?}"
+: "${TOP:?}" "${BUILD:?}" "${OVERLAY_DIRS:?}" "${CACHE:?}"
 
 # name                  arch    options (set after common.config and
 #                               <arch>.config, which lose their lines for them)
@@ -60,6 +64,16 @@ for name in "$@"; do
 	fi
 	n=$((n + 1))
 	start=$(date +%s)
+	key=$("$TOP/harness/inputs.sh" kernel "$0" "$TOP"/harness/config/{common,"$arch"}.config) ||
+		exit 1
+	key=$(echo "$key $name $opts" | sha256sum | cut -c1-16)
+	pass=$CACHE/results/build-only/$name-$key
+	if [ -f "$pass" ]; then
+		res+=("ok $n $name")
+		echo "build-only: $name: passed on $(date -r "$pass" '+%F %R') with the same inputs" \
+		     "($pass), not built again"
+		continue
+	fi
 	obj=$BUILD/obj/build-$name
 	log=$obj.log
 	mkdir -p "$obj"
@@ -123,6 +137,9 @@ for name in "$@"; do
 	if [ -z "$why" ]; then
 		res+=("ok $n $name")
 		echo "build-only: $name (${opts:-$w}): built $(dirs | sed 's/ *$//') in $secs s"
+		mkdir -p "$(dirname "$pass")"
+		rm -f "$(dirname "$pass")/$name"-*
+		touch "$pass"
 	else
 		res+=("not ok $n $name # $why")
 		echo "build-only: $name (${opts:-$w}): FAILED after $secs s: $why, log: $log" >&2

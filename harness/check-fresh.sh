@@ -8,7 +8,10 @@
 # own view of its sources), and is kept as a tarball in
 # $CACHE/fresh-root/, outside the clone, so that it is made once a week.
 # Bound into it is only what changes time and not steps: the compiler cache
-# ($CACHE/ccache) and apt's archive of downloaded packages.  Everything
+# ($CACHE/ccache), apt's archive of downloaded packages, and the results
+# shared between runs ($CACHE/kernels, qemu-bin and results: see
+# harness/inputs.sh), whose keys include the installed packages, so that
+# a fresh root only takes what an earlier fresh root built.  Everything
 # else (apt's lists, the kernel source package, the arm64 busybox) the
 # commands fetch themselves.  Every mount is undone on exit.
 #
@@ -40,7 +43,7 @@ fi
 
 # The root's tarball, per archive, remade when older than a week.
 tarball=$CACHE/fresh-root/bookworm-minbase-$(echo "$mirror" | sha256sum | cut -c1-12).tar
-mkdir -p "$CACHE/fresh-root" "$CACHE/ccache"
+mkdir -p "$CACHE/fresh-root" "$CACHE/ccache" "$CACHE/kernels" "$CACHE/qemu-bin" "$CACHE/results"
 if [ -z "$(find "$tarball" -mtime -7 2>/dev/null)" ]; then
 	stage "debootstrap --variant=minbase --include=git bookworm from $mirror"
 	tmp=$(mktemp -d "${FRESH_DIR:-/var/tmp}/kvm-dmabuf-debootstrap.XXXXXX")
@@ -104,7 +107,9 @@ mount -t sysfs sysfs "$root/sys" && mounts=("$root/sys" "${mounts[@]}")
 bind /dev dev
 bind /dev/pts dev/pts
 [ -d /dev/shm ] && bind /dev/shm dev/shm
-bind "$CACHE/ccache" var/cache/kvm-dmabuf/ccache
+for c in ccache kernels qemu-bin results; do
+	bind "$CACHE/$c" "var/cache/kvm-dmabuf/$c"
+done
 bind /var/cache/apt/archives var/cache/apt/archives
 
 git clone -q "$TOP" "$root/root/kvm-dmabuf"

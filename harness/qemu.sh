@@ -14,6 +14,11 @@
 # version or a changed series unpacks and patches again, and builds from
 # clean build directories (ccache keeps that cheap).
 #
+# The binaries are shared between runs and clones on this machine: a target
+# whose inputs (harness/inputs.sh, this script) are those of one built before
+# is copied from $CACHE/qemu-bin/TARGET-<key> instead of built again; the
+# three newest keys of each target are kept.
+#
 # usage: qemu.sh [x86_64|aarch64]...   (default both)
 set -euo pipefail
 : "${TOP:?}" "${BUILD:?}" "${CACHE:?}" "${QEMU_SOURCE_VERSION:?set by the top-level Makefile}"
@@ -40,13 +45,36 @@ if [ ! -f "$dsc" ]; then
 	fi
 fi
 
+# The binaries' cache: the targets found there need no tree.
+qcache=$CACHE/qemu-bin
+key=$("$TOP/harness/inputs.sh" qemu "$0")
+left=()
+for t in "${targets[@]}"; do
+	b=$dir/$t
+	if [ "$(cat "$b/.inputs" 2>/dev/null)" = "$key" ] && [ -x "$b/qemu-system-$t" ]; then
+		echo "qemu: $t: $b/qemu-system-$t is up to date (inputs $key)"
+	elif [ -x "$qcache/$t-$key/qemu-system-$t" ]; then
+		rm -rf "$b"
+		mkdir -p "$b"
+		cp "$qcache/$t-$key/qemu-system-$t" "$b/"
+		echo "$key" > "$b/.inputs"
+		touch "$qcache/$t-$key"
+		echo "qemu: $t: $b/qemu-system-$t from the cache ($qcache/$t-$key)"
+	else
+		left+=("$t")
+	fi
+done
+[ ${#left[@]} -gt 0 ] || exit 0
+targets=("${left[@]}")
+
 # The tree: unpacked (dpkg-source applies Debian's patches), then ours.
 # shellcheck disable=SC2046
 stamp="$QEMU_SOURCE_VERSION $(cd "$TOP/qemu/patches" &&
 	cat series $(grep -v -e '^#' -e '^$' series) | sha256sum | cut -c1-16)"
 if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "qemu: unpacking $(basename "$dsc") and applying qemu/patches"
-	rm -rf "$dir"
+	rm -rf "$src"
+	for t in "${targets[@]}"; do rm -rf "${dir:?}/$t"; done
 	mkdir -p "$dir"
 	# apt-get source checked the files against the signed archive index;
 	# dpkg-source would only add "Can't check signature" for want of the
@@ -104,6 +132,7 @@ for t in "${targets[@]}"; do
 		fi
 		echo "$args" > "$b/configure.args"
 	fi
+	rm -f "$b/.inputs"
 	if ! PATH=$dir/bin:$PATH ninja -C "$b" -j "${JOBS:-$(nproc)}" "qemu-system-$t" > "$b/build.log" 2>&1; then
 		grep -E -B2 -A8 'error|FAILED' "$b/build.log" | head -n 40 >&2
 		echo "qemu: $t: build failed, see $b/build.log" >&2
@@ -112,4 +141,12 @@ for t in "${targets[@]}"; do
 	warnings=$(grep -c 'warning:' "$b/build.log" || true)
 	echo "qemu: $t: $b/qemu-system-$t ($upstream, $(du -h "$b/qemu-system-$t" | cut -f1)) in" \
 	     "$(( $(date +%s) - start )) s, $warnings warning lines"
+	echo "$key" > "$b/.inputs"
+	mkdir -p "$qcache"
+	tmp=$(mktemp -d "$qcache/.new.XXXXXX")
+	cp "$b/qemu-system-$t" "$tmp/"
+	rm -rf "${qcache:?}/$t-$key"
+	mv "$tmp" "$qcache/$t-$key"
+	# shellcheck disable=SC2012
+	ls -td "$qcache/$t-"* | tail -n +4 | while read -r old; do rm -rf "$old"; done
 done

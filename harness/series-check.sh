@@ -15,17 +15,40 @@
 # Its checks go to build/series-check/results.ktap for harness/report.sh,
 # one per patch and one for the arm64 build.
 #
+# A series that passed is not checked again while its inputs
+# (harness/inputs.sh, the selftests, series/, the fragments,
+# harness/series.sh and this script) stay the same: its results are kept in
+# $CACHE/results/series-check/, shared between runs and clones.
+#
 # usage: series-check.sh
+# environment: SERIES_MAKE=1  run harness/series.sh first, unless the
+#              results are taken from the cache (make check)
 set -uo pipefail
-: "${TOP:?}" "${BUILD:?}" "${OVERLAY_DIRS:?}"
+: "${TOP:?}" "${BUILD:?}" "${OVERLAY_DIRS:?}" "${CACHE:?}"
 git=$BUILD/series-git
 series=$BUILD/series
 out=$BUILD/series-check
 mkdir -p "$out"
-rm -f "$out/results.ktap"
+rm -f "$out/results.ktap" "$out/output"
+touch "$out/build-only"	# for harness/report.sh: not a boot
+
+# The selftests, which the kernel's inputs leave out, are in the series.
+mapfile -t selftests < <(find "$TOP/tools" -type f | sort)
+key=$("$TOP/harness/inputs.sh" kernel "$0" "$TOP/harness/series.sh" "$TOP"/series/* \
+	"$TOP"/harness/config/{common,x86_64,arm64}.config "${selftests[@]}") || exit 1
+pass=$CACHE/results/series-check/$key
+if [ -f "$pass/results.ktap" ]; then
+	echo "series-check: passed on $(date -r "$pass/results.ktap" '+%F %R') with the same" \
+	     "inputs ($pass), not checked again:"
+	sed 's/^/  /' "$pass/output"
+	cp "$pass/results.ktap" "$out/"
+	exit 0
+fi
+if [ -n "${SERIES_MAKE:-}" ]; then
+	"$TOP/harness/series.sh" || exit 1
+fi
 
 patches=$(ls "$series"/[0-9][0-9]*-*.patch 2>/dev/null | grep -v '/0000-')
-touch "$out/build-only"	# for harness/report.sh: not a boot
 if [ -z "$patches" ] || ! git -C "$git" rev-parse -q --verify base >/dev/null; then
 	echo "series-check: no series in $series; run make series" >&2
 	printf 'KTAP version 1\n1..1\nnot ok 1 series # no series in %s\n' "$series" \
@@ -103,7 +126,8 @@ for p in $patches; do
 		res+=("ok $n $name")
 		c=
 		[ "$checks" -gt 0 ] && c=" ($checks CHECK lines, see $out/$name.checkpatch)"
-		echo "series-check: $name: applied, x86_64 W=1 built, checkpatch clean$c, $secs s"
+		echo "series-check: $name: applied, x86_64 W=1 built, checkpatch clean$c, $secs s" |
+			tee -a "$out/output"
 	else
 		res+=("not ok $n $name # $why")
 		echo "series-check: $name: FAILED after $secs s: $why" >&2
@@ -119,7 +143,7 @@ why=$(build arm64 arm64)
 secs=$(( $(date +%s) - start ))
 if [ -z "$why" ]; then
 	res+=("ok $n arm64 W=1 after the last patch")
-	echo "series-check: arm64 W=1 built after the last patch, $secs s"
+	echo "series-check: arm64 W=1 built after the last patch, $secs s" | tee -a "$out/output"
 else
 	res+=("not ok $n arm64 W=1 after the last patch # $why")
 	echo "series-check: arm64 after the last patch: FAILED after $secs s: $why" >&2
@@ -132,4 +156,9 @@ fi
 	printf '%s\n' "${res[@]}"
 	echo "# kst: done"
 } > "$out/results.ktap"
+if [ $failed -eq 0 ]; then
+	rm -rf "$CACHE/results/series-check"
+	mkdir -p "$pass"
+	cp "$out/results.ktap" "$out/output" "$pass/"
+fi
 exit $failed
