@@ -50,15 +50,17 @@ frags=("$TOP/harness/config/common.config" "$TOP/harness/config/$arch.config")
 key=$("$TOP/harness/inputs.sh" kernel "${frags[@]}" "$0")
 key=$(echo "$key $kernel W=${W:-}" | sha256sum | cut -c1-16)
 kcache=$CACHE/kernels/$kernel
-if [ "$(cat "$obj/.inputs" 2>/dev/null)" = "$key" ]; then
+karch=${arch/x86_64/x86}
+if [ "$(cat "$obj/.inputs" 2>/dev/null)" = "$key" ] && [ -f "$obj/arch/$karch/boot/$image" ]; then
 	echo "build-kernel: $kernel $image is up to date (inputs $key)"
 	exit 0
 fi
 if [ -f "$kcache/$key/.inputs" ]; then
-	rm -rf "$obj"
-	cp -a "$kcache/$key" "$obj"
-	cp "$obj/.warnings" "$obj.warnings"
 	touch "$kcache/$key"
+	rm -rf "$obj" "$obj.new"
+	cp -a "$kcache/$key" "$obj.new"
+	mv -T "$obj.new" "$obj"
+	cp "$obj/.warnings" "$obj.warnings"
 	echo "build-kernel: $kernel $image from the kernel cache ($kcache/$key)," \
 	     "$(wc -l < "$obj.warnings") warning lines"
 	exit 0
@@ -106,6 +108,8 @@ cp -a "$obj/." "$tmp/"
 cp "$obj.warnings" "$tmp/.warnings"
 touch "$tmp/.from-cache"
 rm -rf "${kcache:?}/$key"
-mv "$tmp" "$kcache/$key"
+mv -T "$tmp" "$kcache/$key"
 # shellcheck disable=SC2012
 ls -t "$kcache" | tail -n +4 | while read -r old; do rm -rf "${kcache:?}/$old"; done
+# Copies that an interrupted run left.
+find "$kcache" -maxdepth 1 -name '.new.*' -mmin +120 -exec rm -rf {} +

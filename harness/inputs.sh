@@ -9,10 +9,13 @@
 # usage: inputs.sh kernel|qemu [FILE...]
 #   kernel  the pinned source package, patches/, the overlay's files
 #           (without the selftests, which build-selftests.sh builds every
-#           time), and the installed Debian packages;
+#           time), the patches applied in build/linux and its files edited
+#           in place, kbuild's variables, and the installed Debian
+#           packages;
 #   qemu    the pinned source package, qemu/patches/, the arm64 sysroot
 #           and the installed Debian packages;
-#   FILE... added to the hash (scripts, configuration fragments).
+#   FILE... added to the hash (scripts, configuration fragments), with
+#           this script and harness/tree.sh.
 # Whatever else the caller's result depends on (variables, options), it
 # hashes in itself.
 set -euo pipefail
@@ -30,7 +33,21 @@ inputs=$(
 		dirs=()
 		for d in patches $OVERLAY_DIRS; do [ ! -d "$d" ] || dirs+=("$d"); done
 		find "${dirs[@]}" -type f ! -path 'tools/testing/*' -print0 |
-			sort -z | xargs -0 sha256sum ;;
+			sort -z | xargs -0 sha256sum
+		# The tree as it is: the patches applied (a "quilt pop" left
+		# so), and files edited in place since harness/tree.sh last
+		# applied the series (not in tools/, where the selftests'
+		# build generates headers).
+		tree=${BUILD:?}/linux
+		cat "$tree/.pc/applied-patches" 2>/dev/null || true
+		if [ -f "$BUILD/.tree-series" ]; then
+			(cd "$tree" && find . \( -path ./.pc -o -path ./tools \) -prune -o \
+				-type f -newer "$BUILD/.tree-series" -print0 | sort -z |
+				xargs -0 -r sha256sum)
+		fi
+		# What kbuild takes from the environment.
+		echo "LLVM=${LLVM:-} KCFLAGS=${KCFLAGS:-} KCPPFLAGS=${KCPPFLAGS:-}" \
+		     "KBUILD_EXTRA_WARN=${KBUILD_EXTRA_WARN:-} KAFLAGS=${KAFLAGS:-}" ;;
 	qemu)
 		echo "qemu $QEMU_SOURCE_VERSION"
 		find qemu/patches -type f -print0 | sort -z | xargs -0 sha256sum
@@ -46,7 +63,8 @@ inputs=$(
 	# (a fresh Debian 12 root, harness/check-fresh.sh) never takes a result
 	# that a build elsewhere made, only one of its own kind.
 	dpkg-query -W -f '${db:Status-Abbrev} ${Package}:${Architecture} ${Version}\n' | sort
-	# Their contents, not their paths, which differ between clones.
-	[ $# -eq 0 ] || cat "$@"
+	# Their contents, not their paths, which differ between clones; and
+	# this script's and harness/tree.sh's.
+	cat "$0" "$TOP/harness/tree.sh" "$@"
 )
 sha256sum <<<"$inputs" | cut -c1-16

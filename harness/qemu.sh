@@ -54,11 +54,12 @@ for t in "${targets[@]}"; do
 	if [ "$(cat "$b/.inputs" 2>/dev/null)" = "$key" ] && [ -x "$b/qemu-system-$t" ]; then
 		echo "qemu: $t: $b/qemu-system-$t is up to date (inputs $key)"
 	elif [ -x "$qcache/$t-$key/qemu-system-$t" ]; then
+		touch "$qcache/$t-$key"
 		rm -rf "$b"
 		mkdir -p "$b"
-		cp "$qcache/$t-$key/qemu-system-$t" "$b/"
+		cp "$qcache/$t-$key/qemu-system-$t" "$b/qemu-system-$t.new"
+		mv "$b/qemu-system-$t.new" "$b/qemu-system-$t"
 		echo "$key" > "$b/.inputs"
-		touch "$qcache/$t-$key"
 		echo "qemu: $t: $b/qemu-system-$t from the cache ($qcache/$t-$key)"
 	else
 		left+=("$t")
@@ -119,8 +120,10 @@ for t in "${targets[@]}"; do
 	esac
 	b=$dir/$t
 	start=$(date +%s)
-	# Configured again, from a clean directory, if the options changed.
-	args="${common[*]} ${conf[*]}"
+	# Configured again, from a clean directory, if the options or the
+	# tree changed (an unpack keeps the tarball's times, so ninja would
+	# not see every file that a dropped patch restored).
+	args="${common[*]} ${conf[*]} $stamp"
 	[ "$(cat "$b/configure.args" 2>/dev/null)" = "$args" ] || rm -rf "$b"
 	if [ ! -f "$b/build.ninja" ]; then
 		mkdir -p "$b"
@@ -146,7 +149,7 @@ for t in "${targets[@]}"; do
 	tmp=$(mktemp -d "$qcache/.new.XXXXXX")
 	cp "$b/qemu-system-$t" "$tmp/"
 	rm -rf "${qcache:?}/$t-$key"
-	mv "$tmp" "$qcache/$t-$key"
+	mv -T "$tmp" "$qcache/$t-$key"
 	# shellcheck disable=SC2012
 	ls -td "$qcache/$t-"* | tail -n +4 | while read -r old; do rm -rf "$old"; done
 done

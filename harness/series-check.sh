@@ -34,18 +34,25 @@ touch "$out/build-only"	# for harness/report.sh: not a boot
 
 # The selftests, which the kernel's inputs leave out, are in the series.
 mapfile -t selftests < <(find "$TOP/tools" -type f | sort)
+fail() {	# fail WHY: a result that says why, for harness/report.sh
+	printf 'KTAP version 1\n1..1\nnot ok 1 series # %s\n' "$1" > "$out/results.ktap"
+	echo "series-check: $1" >&2
+	exit 1
+}
 key=$("$TOP/harness/inputs.sh" kernel "$0" "$TOP/harness/series.sh" "$TOP"/series/* \
-	"$TOP"/harness/config/{common,x86_64,arm64}.config "${selftests[@]}") || exit 1
+	"$TOP"/harness/config/{common,x86_64,arm64}.config "${selftests[@]}") ||
+	fail "no key of its inputs"
 pass=$CACHE/results/series-check/$key
 if [ -f "$pass/results.ktap" ]; then
 	echo "series-check: passed on $(date -r "$pass/results.ktap" '+%F %R') with the same" \
 	     "inputs ($pass), not checked again:"
 	sed 's/^/  /' "$pass/output"
 	cp "$pass/results.ktap" "$out/"
+	touch "$pass"	# newest: pruned last
 	exit 0
 fi
 if [ -n "${SERIES_MAKE:-}" ]; then
-	"$TOP/harness/series.sh" || exit 1
+	"$TOP/harness/series.sh" || fail "harness/series.sh failed"
 fi
 
 patches=$(ls "$series"/[0-9][0-9]*-*.patch 2>/dev/null | grep -v '/0000-')
@@ -157,8 +164,14 @@ fi
 	echo "# kst: done"
 } > "$out/results.ktap"
 if [ $failed -eq 0 ]; then
-	rm -rf "$CACHE/results/series-check"
-	mkdir -p "$pass"
-	cp "$out/results.ktap" "$out/output" "$pass/"
+	# The three newest passes (a fresh root's and this machine's keys
+	# differ).
+	mkdir -p "$CACHE/results/series-check"
+	tmp=$(mktemp -d "$CACHE/results/series-check/.new.XXXXXX")
+	cp "$out/results.ktap" "$out/output" "$tmp/"
+	rm -rf "$pass"
+	mv -T "$tmp" "$pass"
+	# shellcheck disable=SC2012
+	ls -td "$CACHE/results/series-check"/* | tail -n +4 | xargs -r rm -rf
 fi
 exit $failed
