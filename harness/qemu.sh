@@ -74,8 +74,9 @@ stamp="$QEMU_SOURCE_VERSION $(cd "$TOP/qemu/patches" &&
 	cat series $(grep -v -e '^#' -e '^$' series) | sha256sum | cut -c1-16)"
 if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "qemu: unpacking $(basename "$dsc") and applying qemu/patches"
+	# The targets' build directories go below: the stamp is in their
+	# configure.args.
 	rm -rf "$src"
-	for t in "${targets[@]}"; do rm -rf "${dir:?}/$t"; done
 	mkdir -p "$dir"
 	# apt-get source checked the files against the signed archive index;
 	# dpkg-source would only add "Can't check signature" for want of the
