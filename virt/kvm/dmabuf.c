@@ -42,9 +42,10 @@
  *    change can be seen by a fault; the queue's spinlock nests inside
  *    dma_resv and is taken under no other lock of this file;
  *  - KVM's own reads and writes of the slot (kvm_read_guest() and the
- *    like) take dma_resv inside kvm->srcu and vcpu->mutex, which
- *    invalidate_mappings never waits for, so that a revoke waits for a
- *    copy in flight.
+ *    like, and on x86 the page-table walker's reads and its and the
+ *    emulator's compare-and-exchange, kvm_dmabuf_cmpxchg_page()) take
+ *    dma_resv inside kvm->srcu and vcpu->mutex, which invalidate_mappings
+ *    never waits for, so that a revoke waits for an access in flight.
  *
  * The dmabuf_fault_locked parameter makes every fault take dma_resv and
  * look up under it, as faults did before they were lockless: it exists
@@ -831,38 +832,121 @@ static int kvm_dmabuf_copy(phys_addr_t pa, enum dma_buf_mem_attr attr,
 	return 0;
 }
 
-static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
-			     void *rd, const void *wr, int offset, int len)
+/*
+ * Where @offset of @gfn lies, and its attribute; dma_resv held.  Maps the
+ * buffer if no snapshot is published (a fault's path while it is revoked).
+ */
+static int kvm_dmabuf_locate(struct kvm_dmabuf *kd,
+			     struct kvm_memory_slot *slot, gfn_t gfn,
+			     int offset, int len, phys_addr_t *pa,
+			     enum dma_buf_mem_attr *attr)
 {
-	struct kvm_dmabuf *kd = slot->dmabuf;
 	struct kvm_dmabuf_snap *snap;
-	phys_addr_t pa;
 	unsigned int i;
-	int ret = -EFAULT;
 	u64 off;
 
-	if (!kd || (!rd && (slot->flags & KVM_MEM_READONLY)))
-		return -EFAULT;
 	off = kd->offset + ((u64)(gfn - slot->base_gfn) << PAGE_SHIFT);
-
-	dma_resv_lock(kd->dmabuf->resv, NULL);
 	snap = rcu_dereference_protected(kd->snap,
 					 dma_resv_held(kd->dmabuf->resv));
 	if (!snap) {
 		if (kvm_dmabuf_map(kd))
-			goto out;
+			return -EFAULT;
 		snap = rcu_dereference_protected(kd->snap,
 						 dma_resv_held(kd->dmabuf->resv));
 	}
 	if (kvm_dmabuf_poisoned(kd, off + offset, off + offset + len))
-		goto out;
+		return -EFAULT;
 	i = kvm_dmabuf_find(snap, off);
-	pa = snap->ranges[i].vec.paddr + (off - snap->ranges[i].start) +
-	     offset;
-	ret = kvm_dmabuf_copy(pa, snap->attr, rd, wr, len);
-out:
+	*pa = snap->ranges[i].vec.paddr + (off - snap->ranges[i].start) +
+	      offset;
+	*attr = snap->attr;
+	return 0;
+}
+
+static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
+			     void *rd, const void *wr, int offset, int len)
+{
+	struct kvm_dmabuf *kd = slot->dmabuf;
+	enum dma_buf_mem_attr attr;
+	phys_addr_t pa;
+	int ret;
+
+	if (!kd || (!rd && (slot->flags & KVM_MEM_READONLY)))
+		return -EFAULT;
+
+	dma_resv_lock(kd->dmabuf->resv, NULL);
+	ret = kvm_dmabuf_locate(kd, slot, gfn, offset, len, &pa, &attr);
+	if (!ret)
+		ret = kvm_dmabuf_copy(pa, attr, rd, wr, len);
 	dma_resv_unlock(kd->dmabuf->resv);
 	return ret;
+}
+
+/*
+ * Compare and exchange the naturally aligned @len bytes at @pa through a
+ * mapping of the page for this operation only, as kvm_dmabuf_copy() maps
+ * it.  Uncached memory is mapped uncached: x86 makes a locked operation on
+ * it atomic (a bus lock), which other architectures do not promise.
+ */
+static int kvm_dmabuf_xchg(phys_addr_t pa, enum dma_buf_mem_attr attr,
+			   u64 *old, u64 new, int len)
+{
+	unsigned long pfn = PHYS_PFN(pa);
+	void __iomem *io = NULL;
+	bool kmapped = false;
+	void *va;
+	bool ok;
+
+	if (attr == DMA_BUF_MEM_CACHEABLE_RAM && pfn_valid(pfn) &&
+	    page_is_ram(pfn)) {
+		va = kmap_local_pfn(pfn) + offset_in_page(pa);
+		kmapped = true;
+	} else if (attr == DMA_BUF_MEM_CACHEABLE ||
+		   attr == DMA_BUF_MEM_CACHEABLE_RAM) {
+		va = memremap(pa, len, MEMREMAP_WB);
+	} else if (IS_ENABLED(CONFIG_X86)) {
+		io = ioremap(pa, len);
+		va = (void __force *)io;
+	} else {
+		return -EOPNOTSUPP;
+	}
+	if (!va)
+		return -EFAULT;
+
+	switch (len) {
+	case 1: {
+		u8 o = *old;
+
+		ok = try_cmpxchg((u8 *)va, &o, (u8)new);
+		*old = o;
+		break;
+	}
+	case 2: {
+		u16 o = *old;
+
+		ok = try_cmpxchg((u16 *)va, &o, (u16)new);
+		*old = o;
+		break;
+	}
+	case 4: {
+		u32 o = *old;
+
+		ok = try_cmpxchg((u32 *)va, &o, (u32)new);
+		*old = o;
+		break;
+	}
+	default:
+		ok = try_cmpxchg64((u64 *)va, old, new);
+		break;
+	}
+
+	if (kmapped)
+		kunmap_local(va);
+	else if (io)
+		iounmap(io);
+	else
+		memunmap(va);
+	return ok ? 0 : 1;
 }
 
 /**
@@ -911,6 +995,51 @@ int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			  const void *data, int offset, int len)
 {
 	return kvm_dmabuf_access(slot, gfn, NULL, data, offset, len);
+}
+
+/**
+ * kvm_dmabuf_cmpxchg_page - compare and exchange in a dma-buf slot
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gfn: the guest page, in @slot
+ * @offset: offset in the page, a multiple of @len
+ * @old: the value expected; on a mismatch, set to the value found
+ * @new: the value to store
+ * @len: 1, 2, 4 or 8
+ *
+ * What x86 does through a host address with __try_cmpxchg_user(), for a
+ * slot without one: the page-table walker sets the accessed and dirty bits
+ * of a guest table, and the emulator performs a locked read-modify-write.
+ * The page is mapped for the operation only, as by kvm_dmabuf_read_page(),
+ * under the buffer's dma_resv lock.
+ *
+ * Context: may sleep; takes the buffer's dma_resv lock.
+ *
+ * Return: 0 if @new was stored; 1 if the memory did not hold *@old;
+ * -EFAULT for a read-only slot, while the buffer is revoked, for poisoned
+ * memory, or when the page cannot be mapped; -EOPNOTSUPP for uncached
+ * memory on an architecture without atomic operations on it; -EINVAL for
+ * a bad @len or @offset.
+ */
+int kvm_dmabuf_cmpxchg_page(struct kvm_memory_slot *slot, gfn_t gfn,
+			    int offset, u64 *old, u64 new, int len)
+{
+	struct kvm_dmabuf *kd = slot->dmabuf;
+	enum dma_buf_mem_attr attr;
+	phys_addr_t pa;
+	int ret;
+
+	if (len > sizeof(u64) || !is_power_of_2(len) || offset % len ||
+	    offset + len > PAGE_SIZE)
+		return -EINVAL;
+	if (!kd || (slot->flags & KVM_MEM_READONLY))
+		return -EFAULT;
+
+	dma_resv_lock(kd->dmabuf->resv, NULL);
+	ret = kvm_dmabuf_locate(kd, slot, gfn, offset, len, &pa, &attr);
+	if (!ret)
+		ret = kvm_dmabuf_xchg(pa, attr, old, new, len);
+	dma_resv_unlock(kd->dmabuf->resv);
+	return ret;
 }
 
 /**

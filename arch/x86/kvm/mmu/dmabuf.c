@@ -85,6 +85,38 @@ int kvm_mmu_dmabuf_table_fault(struct kvm_vcpu *vcpu, gpa_t table_gpa)
 	return -EFAULT;
 }
 
+/**
+ * kvm_mmu_dmabuf_cmpxchg - an emulated locked read-modify-write on a
+ *	dma-buf slot
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gpa: the operand, @bytes wide and not crossing a page
+ * @old: the value the emulator expects
+ * @new: the value to store
+ * @bytes: 1, 2, 4 or 8
+ *
+ * emulator_try_cmpxchg_user() for a slot without a host address: the
+ * exchange is atomic through a mapping of the page for this operation
+ * (kvm_dmabuf_cmpxchg_page()), so that the emulator need not fall back to
+ * a plain write.
+ *
+ * Context: may sleep; takes the buffer's dma_resv lock.
+ *
+ * Return: 0 if @new was stored, 1 if the memory did not hold @old, a
+ * negative error if it could not be reached (revoked, poisoned, read-only
+ * slot).
+ */
+int kvm_mmu_dmabuf_cmpxchg(struct kvm_memory_slot *slot, gpa_t gpa,
+			   const void *old, const void *new,
+			   unsigned int bytes)
+{
+	u64 o = 0, n = 0;
+
+	memcpy(&o, old, bytes);
+	memcpy(&n, new, bytes);
+	return kvm_dmabuf_cmpxchg_page(slot, gpa_to_gfn(gpa),
+				       offset_in_page(gpa), &o, n, bytes);
+}
+
 /* On x86 the guest gets every attribute; see Documentation/virt/kvm/api.rst. */
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm, enum dma_buf_mem_attr attr)
 {

@@ -768,36 +768,51 @@ static void test_prefetch(void)
 #define TABLE_GVA	0x900000000ULL
 #define TABLE_PAGE	1
 #define DATA_PAGE	2
+#define TABLE_PORT	0x1234
 
-static void guest_read_sync(uint64_t gva)
+/* An OUTS, which KVM emulates, from the page; then the guest's own read. */
+static void guest_outs_read_sync(uint64_t gva)
 {
+	uint64_t src = gva;
+
+	asm volatile("outsl" : "+S" (src) : "d" (TABLE_PORT) : "memory");
 	GUEST_SYNC(READ_ONCE(*(uint64_t *)gva));
 }
 
 /*
- * A guest page table in a dma-buf slot.  With TDP the guest's walk goes
- * through stage 2 like any access, and works.  Shadow paging reads guest
- * tables through the host's mapping of guest memory, which the slot does
- * not have: the fault ends KVM_RUN with a memory fault exit for the
- * table's page and no flags, instead of a page fault injected into the
- * guest (review K7).
+ * A guest page table in a dma-buf slot.  KVM's own walks, which shadow
+ * nothing, read it through the binding and set its accessed bit
+ * atomically: KVM_TRANSLATE, and the emulator's for an OUTS from the page.
+ * Before, they found no host address and gave an invalid translation and
+ * a page fault injected into the guest (review K7).  With TDP the guest's
+ * own walk goes through stage 2 like any access, and works.  Shadow
+ * paging reads guest tables through the host's mapping of guest memory,
+ * which the slot does not have: the guest's fault ends KVM_RUN with a
+ * memory fault exit for the table's page and no flags, instead of a page
+ * fault injected into the guest.
  */
 static void test_table_in_slot(void)
 {
-	uint64_t *pool = map_pool(), *pde;
+	uint64_t *pool = map_pool(), *pde, *pte;
 	const uint64_t magic = 0x7ab1e0fd0b0f;
+	struct kvm_translation tr = { .linear_address = TABLE_GVA };
 	struct kvm_vcpu *vcpu;
 	struct kvm_run *run;
 	struct kvm_vm *vm;
 	int buf, level = PG_LEVEL_2M, r;
+	uint32_t data;
 
 	memset(pool, 0, 4 * 4096);
 	pool[DATA_PAGE * 4096 / 8] = magic;
-	/* PTE for TABLE_GVA in the slot's page TABLE_PAGE: present, writable. */
-	pool[TABLE_PAGE * 4096 / 8 + ((TABLE_GVA >> 12) & 511)] =
-		(TEST_GPA + DATA_PAGE * 4096) | PTE_PRESENT_MASK | PTE_WRITABLE_MASK;
+	/*
+	 * PTE for TABLE_GVA in the slot's page TABLE_PAGE: present, writable,
+	 * not accessed.
+	 */
+	pte = &pool[TABLE_PAGE * 4096 / 8 + ((TABLE_GVA >> 12) & 511)];
+	*pte = (TEST_GPA + DATA_PAGE * 4096) | PTE_PRESENT_MASK |
+	       PTE_WRITABLE_MASK;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_read_sync);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_outs_read_sync);
 	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
 					 buf, 0);
@@ -807,11 +822,34 @@ static void test_table_in_slot(void)
 	*pde = (*pde & ~PHYSICAL_PAGE_MASK) | (TEST_GPA + TABLE_PAGE * 4096);
 	vcpu_args_set(vcpu, 1, TABLE_GVA);
 
+	vcpu_ioctl(vcpu, KVM_TRANSLATE, &tr);
+	TEST_ASSERT(tr.valid &&
+		    tr.physical_address == TEST_GPA + DATA_PAGE * 4096 &&
+		    (READ_ONCE(*pte) & PTE_ACCESSED_MASK),
+		    "KVM_TRANSLATE through a table in the slot: valid %u gpa %#llx, PTE %#lx; wanted %#llx, accessed",
+		    tr.valid, tr.physical_address,
+		    (unsigned long)READ_ONCE(*pte), TEST_GPA + DATA_PAGE * 4096);
+	ksft_test_result_pass("KVM_TRANSLATE through a table in the slot: accessed bit set\n");
+
+	WRITE_ONCE(*pte, READ_ONCE(*pte) & ~PTE_ACCESSED_MASK);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	memcpy(&data, (uint8_t *)run + run->io.data_offset, sizeof(data));
+	TEST_ASSERT(run->exit_reason == KVM_EXIT_IO &&
+		    run->io.direction == KVM_EXIT_IO_OUT &&
+		    run->io.port == TABLE_PORT && run->io.size == 4 &&
+		    run->io.count == 1 && data == (uint32_t)magic &&
+		    (READ_ONCE(*pte) & PTE_ACCESSED_MASK),
+		    "emulated OUTS through a table in the slot: exit %s port %#x data %#x PTE %#lx, wanted port %#x data %#x, accessed",
+		    exit_reason_str(run->exit_reason), run->io.port, data,
+		    (unsigned long)READ_ONCE(*pte), TABLE_PORT,
+		    (uint32_t)magic);
+	ksft_test_result_pass("emulated OUTS through a table in the slot: accessed bit set\n");
+
 	if (kvm_is_tdp_enabled()) {
 		kvm_dmabuf_expect_sync(vcpu, magic);
 		ksft_test_result_pass("page table in the slot: walked (TDP)\n");
 	} else {
-		run = vcpu->run;
 		r = __vcpu_run(vcpu);
 		TEST_ASSERT(r == -1 && errno == EFAULT &&
 			    run->exit_reason == KVM_EXIT_MEMORY_FAULT &&
@@ -831,26 +869,35 @@ static void test_table_in_slot(void)
 
 #define FEP_PARAM	"/sys/module/kvm/parameters/force_emulation_prefix"
 
+static uint64_t guest_fep_cmpxchg(uint64_t *p, uint64_t old, uint64_t new)
+{
+	asm volatile(KVM_FEP "lock cmpxchgq %[new], %[ptr]"
+		     : [ptr] "+m" (*p), "+a" (old)
+		     : [new] "r" (new) : "memory");
+	return old;
+}
+
+/* One exchange that succeeds, one that finds another value. */
 static void guest_emulated_cmpxchg(uint64_t gva)
 {
-	uint64_t old = 0, new = 1;
+	uint64_t *p = (uint64_t *)gva;
 
-	asm volatile(KVM_FEP "lock cmpxchgq %[new], %[ptr]"
-		     : [ptr] "+m" (*(uint64_t *)gva), "+a" (old)
-		     : [new] "r" (new) : "memory");
-	GUEST_SYNC(old);
+	GUEST_SYNC(guest_fep_cmpxchg(p, pattern, pattern ^ 1));
+	GUEST_SYNC(guest_fep_cmpxchg(p, pattern, pattern ^ 2));
+	GUEST_DONE();
 }
 
 /*
  * An emulated LOCK CMPXCHG on a dma-buf slot: KVM has no host address to
- * make it atomic through, and refuses it as it refuses any instruction it
- * cannot emulate, rather than do a plain write (review K7).  Forced with
- * the emulation prefix, which the test turns on for itself.
+ * make it atomic through, and makes it atomic through a mapping of the
+ * page for that operation.  Before, it did a plain write (review K7), and
+ * then refused the instruction.  Forced with the emulation prefix, which
+ * the test turns on for itself.
  */
 static void test_emulated_cmpxchg(void)
 {
+	uint64_t *pool = map_pool();
 	struct kvm_vcpu *vcpu;
-	struct kvm_run *run;
 	struct kvm_vm *vm;
 	int buf, was;
 	FILE *f;
@@ -862,29 +909,42 @@ static void test_emulated_cmpxchg(void)
 				      FEP_PARAM);
 		return;
 	}
+	WRITE_ONCE(pool[0], pattern);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_emulated_cmpxchg);
+	sync_global_to_guest(vm, pattern);
 	buf = create_buf(0, TEST_SIZE, DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY, 0);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, TEST_GPA, TEST_SIZE,
 					 buf, 0);
 	kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
 	vcpu_args_set(vcpu, 1, TEST_GVA);
-	run = vcpu->run;
-	vcpu_run(vcpu);
-	TEST_ASSERT(run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
-		    run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION,
-		    "emulated LOCK CMPXCHG on the slot: exit %s, wanted an emulation failure",
-		    exit_reason_str(run->exit_reason));
+	/*
+	 * Exchanged: the old value in RAX, the new one in the buffer (an
+	 * emulation failure is reported as "exit INTERNAL_ERROR").
+	 */
+	kvm_dmabuf_expect_sync(vcpu, pattern);
+	TEST_ASSERT(READ_ONCE(pool[0]) == (pattern ^ 1),
+		    "after an exchange, the buffer holds %#lx, wanted %#lx",
+		    (unsigned long)READ_ONCE(pool[0]),
+		    (unsigned long)(pattern ^ 1));
+	/* Not exchanged: the value found in RAX, the buffer unchanged. */
+	kvm_dmabuf_expect_sync(vcpu, pattern ^ 1);
+	TEST_ASSERT(READ_ONCE(pool[0]) == (pattern ^ 1),
+		    "after a failed exchange, the buffer holds %#lx, wanted %#lx",
+		    (unsigned long)READ_ONCE(pool[0]),
+		    (unsigned long)(pattern ^ 1));
+	expect_done(vcpu);
 	kvm_vm_free(vm);
+	munmap(pool, TEST_SIZE);
 	close(buf);
 	f = fopen(FEP_PARAM, "w");
 	if (f) {
 		fprintf(f, "%d\n", was);
 		fclose(f);
 	}
-	ksft_test_result_pass("emulated LOCK CMPXCHG: emulation failure, no plain write\n");
+	ksft_test_result_pass("emulated LOCK CMPXCHG: atomic on the slot, both outcomes\n");
 }
 
-#define NR_PREFETCH_RESULTS	3
+#define NR_PREFETCH_RESULTS	5
 #else
 static void test_prefetch(void)
 {
