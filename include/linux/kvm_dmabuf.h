@@ -49,6 +49,8 @@ int kvm_dmabuf_read_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			 void *data, int offset, int len);
 int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			  const void *data, int offset, int len);
+int kvm_dmabuf_load_page(struct kvm_memory_slot *slot, gfn_t gfn,
+			 int offset, u64 *val, int len);
 int kvm_dmabuf_cmpxchg_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			    int offset, u64 *old, u64 new, int len);
 bool kvm_arch_dmabuf_attr_supported(struct kvm *kvm,
@@ -116,6 +118,13 @@ static inline int kvm_dmabuf_read_page(struct kvm_memory_slot *slot,
 static inline int kvm_dmabuf_write_page(struct kvm_memory_slot *slot,
 					gfn_t gfn, const void *data,
 					int offset, int len)
+{
+	return -EFAULT;
+}
+
+static inline int kvm_dmabuf_load_page(struct kvm_memory_slot *slot,
+				       gfn_t gfn, int offset, u64 *val,
+				       int len)
 {
 	return -EFAULT;
 }

@@ -883,19 +883,22 @@ static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
 }
 
 /*
- * Compare and exchange the naturally aligned @len bytes at @pa through a
- * mapping of the page for this operation only, as kvm_dmabuf_copy() maps
- * it.  Uncached memory is mapped uncached: x86 makes a locked operation on
- * it atomic (a bus lock), which other architectures do not promise.
+ * One access of @len bytes at @pa, through a mapping of the page for this
+ * access only, as kvm_dmabuf_copy() maps it: a load into *@old when @load,
+ * else a compare-and-exchange of *@old with @new.  Uncached memory is
+ * mapped uncached: x86 makes a locked operation on it atomic with respect
+ * to the other CPUs (a bus lock), which other architectures do not
+ * promise.  Return: 0, or 1 if the exchange found another value (then in
+ * *@old).
  */
-static int kvm_dmabuf_xchg(phys_addr_t pa, enum dma_buf_mem_attr attr,
-			   u64 *old, u64 new, int len)
+static int kvm_dmabuf_atomic(phys_addr_t pa, enum dma_buf_mem_attr attr,
+			     bool load, u64 *old, u64 new, int len)
 {
 	unsigned long pfn = PHYS_PFN(pa);
 	void __iomem *io = NULL;
 	bool kmapped = false;
+	bool ok = true;
 	void *va;
-	bool ok;
 
 	if (attr == DMA_BUF_MEM_CACHEABLE_RAM && pfn_valid(pfn) &&
 	    page_is_ram(pfn)) {
@@ -917,26 +920,38 @@ static int kvm_dmabuf_xchg(phys_addr_t pa, enum dma_buf_mem_attr attr,
 	case 1: {
 		u8 o = *old;
 
-		ok = try_cmpxchg((u8 *)va, &o, (u8)new);
+		if (load)
+			o = READ_ONCE(*(u8 *)va);
+		else
+			ok = try_cmpxchg((u8 *)va, &o, (u8)new);
 		*old = o;
 		break;
 	}
 	case 2: {
 		u16 o = *old;
 
-		ok = try_cmpxchg((u16 *)va, &o, (u16)new);
+		if (load)
+			o = READ_ONCE(*(u16 *)va);
+		else
+			ok = try_cmpxchg((u16 *)va, &o, (u16)new);
 		*old = o;
 		break;
 	}
 	case 4: {
 		u32 o = *old;
 
-		ok = try_cmpxchg((u32 *)va, &o, (u32)new);
+		if (load)
+			o = READ_ONCE(*(u32 *)va);
+		else
+			ok = try_cmpxchg((u32 *)va, &o, (u32)new);
 		*old = o;
 		break;
 	}
 	default:
-		ok = try_cmpxchg64((u64 *)va, old, new);
+		if (load)
+			*old = READ_ONCE(*(u64 *)va);
+		else
+			ok = try_cmpxchg64((u64 *)va, old, new);
 		break;
 	}
 
@@ -947,6 +962,32 @@ static int kvm_dmabuf_xchg(phys_addr_t pa, enum dma_buf_mem_attr attr,
 	else
 		memunmap(va);
 	return ok ? 0 : 1;
+}
+
+/* kvm_dmabuf_atomic() at @offset of @gfn, under the buffer's dma_resv. */
+static int kvm_dmabuf_atomic_page(struct kvm_memory_slot *slot, gfn_t gfn,
+				  int offset, bool load, u64 *old, u64 new,
+				  int len)
+{
+	struct kvm_dmabuf *kd = slot->dmabuf;
+	enum dma_buf_mem_attr attr;
+	phys_addr_t pa;
+	int ret;
+
+	/* x86 accesses unaligned operands atomically; others need not. */
+	if (len > sizeof(u64) || !is_power_of_2(len) ||
+	    (!IS_ENABLED(CONFIG_X86) && offset % len) ||
+	    offset + len > PAGE_SIZE)
+		return -EINVAL;
+	if (!kd || (!load && (slot->flags & KVM_MEM_READONLY)))
+		return -EFAULT;
+
+	dma_resv_lock(kd->dmabuf->resv, NULL);
+	ret = kvm_dmabuf_locate(kd, slot, gfn, offset, len, &pa, &attr);
+	if (!ret)
+		ret = kvm_dmabuf_atomic(pa, attr, load, old, new, len);
+	dma_resv_unlock(kd->dmabuf->resv);
+	return ret;
 }
 
 /**
@@ -998,10 +1039,37 @@ int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
 }
 
 /**
+ * kvm_dmabuf_load_page - read a value of a dma-buf slot in one access
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gfn: the guest page, in @slot
+ * @offset: offset in the page; the value does not cross the page
+ * @val: the value read
+ * @len: 1, 2, 4 or 8
+ *
+ * What __get_user() gives the x86 page-table walker through a host
+ * address, for a slot without one: the value in a single load, never
+ * torn by a concurrent write (kvm_dmabuf_read_page() copies bytes).  The
+ * page is mapped for the access only, as by kvm_dmabuf_cmpxchg_page().
+ *
+ * Context: may sleep; takes the buffer's dma_resv lock.
+ *
+ * Return: 0; -EFAULT while the buffer is revoked, for poisoned memory, or
+ * when the page cannot be mapped; -EOPNOTSUPP for uncached memory outside
+ * x86; -EINVAL for a bad @len or @offset.
+ */
+int kvm_dmabuf_load_page(struct kvm_memory_slot *slot, gfn_t gfn,
+			 int offset, u64 *val, int len)
+{
+	*val = 0;
+	return kvm_dmabuf_atomic_page(slot, gfn, offset, true, val, 0, len);
+}
+
+/**
  * kvm_dmabuf_cmpxchg_page - compare and exchange in a dma-buf slot
  * @slot: a slot bound with KVM_MEM_DMABUF
  * @gfn: the guest page, in @slot
- * @offset: offset in the page, a multiple of @len
+ * @offset: offset in the page (outside x86, a multiple of @len); the
+ *	operand does not cross the page
  * @old: the value expected; on a mismatch, set to the value found
  * @new: the value to store
  * @len: 1, 2, 4 or 8
@@ -1010,36 +1078,20 @@ int kvm_dmabuf_write_page(struct kvm_memory_slot *slot, gfn_t gfn,
  * slot without one: the page-table walker sets the accessed and dirty bits
  * of a guest table, and the emulator performs a locked read-modify-write.
  * The page is mapped for the operation only, as by kvm_dmabuf_read_page(),
- * under the buffer's dma_resv lock.
+ * under the buffer's dma_resv lock.  For uncached memory the operation is
+ * atomic with respect to the CPUs, not to the device.
  *
  * Context: may sleep; takes the buffer's dma_resv lock.
  *
  * Return: 0 if @new was stored; 1 if the memory did not hold *@old;
  * -EFAULT for a read-only slot, while the buffer is revoked, for poisoned
  * memory, or when the page cannot be mapped; -EOPNOTSUPP for uncached
- * memory on an architecture without atomic operations on it; -EINVAL for
- * a bad @len or @offset.
+ * memory outside x86; -EINVAL for a bad @len or @offset.
  */
 int kvm_dmabuf_cmpxchg_page(struct kvm_memory_slot *slot, gfn_t gfn,
 			    int offset, u64 *old, u64 new, int len)
 {
-	struct kvm_dmabuf *kd = slot->dmabuf;
-	enum dma_buf_mem_attr attr;
-	phys_addr_t pa;
-	int ret;
-
-	if (len > sizeof(u64) || !is_power_of_2(len) || offset % len ||
-	    offset + len > PAGE_SIZE)
-		return -EINVAL;
-	if (!kd || (slot->flags & KVM_MEM_READONLY))
-		return -EFAULT;
-
-	dma_resv_lock(kd->dmabuf->resv, NULL);
-	ret = kvm_dmabuf_locate(kd, slot, gfn, offset, len, &pa, &attr);
-	if (!ret)
-		ret = kvm_dmabuf_xchg(pa, attr, old, new, len);
-	dma_resv_unlock(kd->dmabuf->resv);
-	return ret;
+	return kvm_dmabuf_atomic_page(slot, gfn, offset, false, old, new, len);
 }
 
 /**
