@@ -901,13 +901,30 @@ static uint64_t guest_fep_cmpxchg(uint64_t *p, uint64_t old, uint64_t new)
 	return old;
 }
 
-/* One exchange that succeeds, one that finds another value. */
+static uint32_t guest_fep_cmpxchg32(uint32_t *p, uint32_t old, uint32_t new)
+{
+	asm volatile(KVM_FEP "lock cmpxchgl %[new], %[ptr]"
+		     : [ptr] "+m" (*p), "+a" (old)
+		     : [new] "r" (new) : "memory");
+	return old;
+}
+
+/* The 4 bytes at offset 2 of the operand, and what the guest stores there. */
+#define CMPXCHG32_OLD	((uint32_t)((pattern ^ 1) >> 16))
+#define CMPXCHG32_NEW	(CMPXCHG32_OLD ^ 0x5a5a5a5a)
+
+/*
+ * One exchange that succeeds, one that finds another value, and one of 4
+ * bytes not aligned to their size (within a cache line).
+ */
 static void guest_emulated_cmpxchg(uint64_t gva)
 {
 	uint64_t *p = (uint64_t *)gva;
 
 	GUEST_SYNC(guest_fep_cmpxchg(p, pattern, pattern ^ 1));
 	GUEST_SYNC(guest_fep_cmpxchg(p, pattern, pattern ^ 2));
+	GUEST_SYNC(guest_fep_cmpxchg32((uint32_t *)(gva + 2), CMPXCHG32_OLD,
+				       CMPXCHG32_NEW));
 	GUEST_DONE();
 }
 
@@ -958,6 +975,13 @@ static void test_emulated_cmpxchg(void)
 		    "after a failed exchange, the buffer holds %#lx, wanted %#lx",
 		    (unsigned long)READ_ONCE(pool[0]),
 		    (unsigned long)(pattern ^ 1));
+	/* Unaligned: x86 makes it atomic, so KVM does too. */
+	kvm_dmabuf_expect_sync(vcpu, CMPXCHG32_OLD);
+	TEST_ASSERT(READ_ONCE(pool[0]) ==
+		    (((pattern ^ 1) & ~(0xffffffffull << 16)) |
+		     ((uint64_t)CMPXCHG32_NEW << 16)),
+		    "after an unaligned exchange, the buffer holds %#lx",
+		    (unsigned long)READ_ONCE(pool[0]));
 	expect_done(vcpu);
 	kvm_vm_free(vm);
 	munmap(pool, TEST_SIZE);
@@ -967,7 +991,7 @@ static void test_emulated_cmpxchg(void)
 		fprintf(f, "%d\n", was);
 		fclose(f);
 	}
-	ksft_test_result_pass("emulated LOCK CMPXCHG: exchanged, then a compare failure\n");
+	ksft_test_result_pass("emulated LOCK CMPXCHG: exchanged, compare failure, unaligned\n");
 }
 
 #define NR_PREFETCH_RESULTS	6
