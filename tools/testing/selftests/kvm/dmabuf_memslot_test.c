@@ -939,7 +939,7 @@ static void guest_emulated_cmpxchg(uint64_t gva)
  */
 static void test_emulated_cmpxchg(void)
 {
-	uint64_t *pool = map_pool();
+	uint64_t *pool;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	int buf, was;
@@ -952,6 +952,7 @@ static void test_emulated_cmpxchg(void)
 				      FEP_PARAM);
 		return;
 	}
+	pool = map_pool();
 	WRITE_ONCE(pool[0], pattern);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_emulated_cmpxchg);
 	sync_global_to_guest(vm, pattern);
