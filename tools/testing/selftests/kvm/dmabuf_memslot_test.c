@@ -985,6 +985,25 @@ static void test_emulated_cmpxchg(void)
 		    (unsigned long)READ_ONCE(pool[0]));
 	expect_done(vcpu);
 	kvm_vm_free(vm);
+
+	/*
+	 * A read-only slot: the exchange is an emulated write, an MMIO exit,
+	 * as on any read-only slot (ROM).  Before, an emulation failure.
+	 */
+	vm = vm_create_with_one_vcpu(&vcpu, guest_emulated_cmpxchg);
+	sync_global_to_guest(vm, pattern);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, KVM_MEM_READONLY, TEST_GPA,
+					 TEST_SIZE, buf, 0);
+	kvm_dmabuf_virt_map(vm, TEST_GVA, TEST_GPA, TEST_SIZE);
+	vcpu_args_set(vcpu, 1, TEST_GVA);
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		    vcpu->run->mmio.is_write &&
+		    vcpu->run->mmio.phys_addr == TEST_GPA,
+		    "LOCK CMPXCHG on a read-only slot: exit %s at %#llx, wanted an MMIO write at %#llx",
+		    exit_reason_str(vcpu->run->exit_reason),
+		    (unsigned long long)vcpu->run->mmio.phys_addr, TEST_GPA);
+	kvm_vm_free(vm);
 	munmap(pool, TEST_SIZE);
 	close(buf);
 	f = fopen(FEP_PARAM, "w");
@@ -992,7 +1011,7 @@ static void test_emulated_cmpxchg(void)
 		fprintf(f, "%d\n", was);
 		fclose(f);
 	}
-	ksft_test_result_pass("emulated LOCK CMPXCHG: exchanged, compare failure, unaligned\n");
+	ksft_test_result_pass("emulated LOCK CMPXCHG: ok, failed, unaligned, read-only\n");
 }
 
 #define NR_PREFETCH_RESULTS	6
