@@ -782,53 +782,70 @@ enum dma_buf_mem_attr kvm_dmabuf_slot_attr(const struct kvm_memory_slot *slot)
 	return attr;
 }
 
+/* How kvm_dmabuf_kmap() mapped the memory. */
+enum kvm_dmabuf_kmap_type {
+	KVM_DMABUF_KMAP_LINEAR,
+	KVM_DMABUF_KMAP_WB,
+	KVM_DMABUF_KMAP_UC,
+};
+
 /*
- * Copy to @rd, or from @wr when @rd is NULL, at @pa.  dma_resv held.
- * Memory in the kernel's linear map (udmabuf's RAM) is reached through
- * it; other memory through a mapping of the page for this copy only,
- * write-back for cacheable memory and with the strictest type otherwise:
- * a mapping kept for the binding would cost the
+ * Map @len bytes at @pa for one access of KVM's own, not crossing a page.
+ * Memory in the kernel's linear map (udmabuf's RAM) is reached through it;
+ * other memory through a mapping for this access only, write-back for
+ * cacheable memory and with the strictest type otherwise (it fits device
+ * and uncached memory both): a mapping kept for the binding would cost the
  * host page tables that dma-buf slots exist to avoid, and this is the
- * emulator's slow path.
+ * emulator's slow path.  Return: the address (__iomem for
+ * KVM_DMABUF_KMAP_UC), or NULL.
  */
-static int kvm_dmabuf_copy(phys_addr_t pa, enum dma_buf_mem_attr attr,
-			   void *rd, const void *wr, int len)
+static void *kvm_dmabuf_kmap(phys_addr_t pa, enum dma_buf_mem_attr attr,
+			     int len, enum kvm_dmabuf_kmap_type *type)
 {
 	unsigned long pfn = PHYS_PFN(pa);
-	void __iomem *io;
-	void *va;
 
 	if (attr == DMA_BUF_MEM_CACHEABLE_RAM && pfn_valid(pfn) &&
 	    page_is_ram(pfn)) {
-		va = kmap_local_pfn(pfn) + offset_in_page(pa);
-		if (rd)
-			memcpy(rd, va, len);
-		else
-			memcpy(va, wr, len);
-		kunmap_local(va);
-		return 0;
+		*type = KVM_DMABUF_KMAP_LINEAR;
+		return kmap_local_pfn(pfn) + offset_in_page(pa);
 	}
 	if (attr == DMA_BUF_MEM_CACHEABLE ||
 	    attr == DMA_BUF_MEM_CACHEABLE_RAM) {
-		va = memremap(pa, len, MEMREMAP_WB);
-		if (!va)
-			return -EFAULT;
-		if (rd)
-			memcpy(rd, va, len);
-		else
-			memcpy(va, wr, len);
-		memunmap(va);
-		return 0;
+		*type = KVM_DMABUF_KMAP_WB;
+		return memremap(pa, len, MEMREMAP_WB);
 	}
-	/* Device or uncached memory: the strictest type fits both. */
-	io = ioremap(pa, len);
-	if (!io)
-		return -EFAULT;
-	if (rd)
-		memcpy_fromio(rd, io, len);
+	*type = KVM_DMABUF_KMAP_UC;
+	return (void __force *)ioremap(pa, len);
+}
+
+static void kvm_dmabuf_kunmap(void *va, enum kvm_dmabuf_kmap_type type)
+{
+	if (type == KVM_DMABUF_KMAP_LINEAR)
+		kunmap_local(va);
+	else if (type == KVM_DMABUF_KMAP_WB)
+		memunmap(va);
 	else
-		memcpy_toio(io, wr, len);
-	iounmap(io);
+		iounmap((void __iomem __force *)va);
+}
+
+/* Copy to @rd, or from @wr when @rd is NULL, at @pa.  dma_resv held. */
+static int kvm_dmabuf_copy(phys_addr_t pa, enum dma_buf_mem_attr attr,
+			   void *rd, const void *wr, int len)
+{
+	enum kvm_dmabuf_kmap_type type;
+	void *va = kvm_dmabuf_kmap(pa, attr, len, &type);
+
+	if (!va)
+		return -EFAULT;
+	if (type == KVM_DMABUF_KMAP_UC && rd)
+		memcpy_fromio(rd, (void __iomem __force *)va, len);
+	else if (type == KVM_DMABUF_KMAP_UC)
+		memcpy_toio((void __iomem __force *)va, wr, len);
+	else if (rd)
+		memcpy(rd, va, len);
+	else
+		memcpy(va, wr, len);
+	kvm_dmabuf_kunmap(va, type);
 	return 0;
 }
 
@@ -883,38 +900,26 @@ static int kvm_dmabuf_access(struct kvm_memory_slot *slot, gfn_t gfn,
 }
 
 /*
- * One access of @len bytes at @pa, through a mapping of the page for this
- * access only, as kvm_dmabuf_copy() maps it: a load into *@old when @load,
- * else a compare-and-exchange of *@old with @new.  Uncached memory is
- * mapped uncached: x86 makes a locked operation on it atomic with respect
- * to the other CPUs (a bus lock), which other architectures do not
- * promise.  Return: 0, or 1 if the exchange found another value (then in
- * *@old).
+ * One access of @len bytes at @pa, through kvm_dmabuf_kmap(): a load into
+ * *@old when @load, else a compare-and-exchange of *@old with @new.  On
+ * uncached memory x86 makes a locked operation atomic with respect to the
+ * other CPUs (a bus lock), which other architectures do not promise.
+ * Return: 0, or 1 if the exchange found another value (then in *@old).
  */
 static int kvm_dmabuf_atomic(phys_addr_t pa, enum dma_buf_mem_attr attr,
 			     bool load, u64 *old, u64 new, int len)
 {
-	unsigned long pfn = PHYS_PFN(pa);
-	void __iomem *io = NULL;
-	bool kmapped = false;
+	enum kvm_dmabuf_kmap_type type;
 	bool ok = true;
 	void *va;
 
-	if (attr == DMA_BUF_MEM_CACHEABLE_RAM && pfn_valid(pfn) &&
-	    page_is_ram(pfn)) {
-		va = kmap_local_pfn(pfn) + offset_in_page(pa);
-		kmapped = true;
-	} else if (attr == DMA_BUF_MEM_CACHEABLE ||
-		   attr == DMA_BUF_MEM_CACHEABLE_RAM) {
-		va = memremap(pa, len, MEMREMAP_WB);
-	} else if (IS_ENABLED(CONFIG_X86)) {
-		io = ioremap(pa, len);
-		va = (void __force *)io;
-	} else {
-		return -EOPNOTSUPP;
-	}
+	va = kvm_dmabuf_kmap(pa, attr, len, &type);
 	if (!va)
 		return -EFAULT;
+	if (type == KVM_DMABUF_KMAP_UC && !IS_ENABLED(CONFIG_X86)) {
+		kvm_dmabuf_kunmap(va, type);
+		return -EOPNOTSUPP;
+	}
 
 	switch (len) {
 	case 1: {
@@ -955,12 +960,7 @@ static int kvm_dmabuf_atomic(phys_addr_t pa, enum dma_buf_mem_attr attr,
 		break;
 	}
 
-	if (kmapped)
-		kunmap_local(va);
-	else if (io)
-		iounmap(io);
-	else
-		memunmap(va);
+	kvm_dmabuf_kunmap(va, type);
 	return ok ? 0 : 1;
 }
 
