@@ -35,6 +35,9 @@ struct kvm_dmabuf_pfn {
 	bool refcounted;
 };
 
+/* The most pages kvm_dmabuf_fault_around() returns. */
+#define KVM_DMABUF_FAULT_AROUND_MAX	64
+
 #ifdef CONFIG_KVM_DMABUF
 int kvm_dmabuf_bind(struct kvm *kvm, struct kvm_memory_slot *slot,
 		    unsigned int fd, u64 offset);
@@ -43,6 +46,9 @@ void kvm_dmabuf_unbind(struct kvm_memory_slot *slot);
 void kvm_dmabuf_unbind_all(struct kvm *kvm);
 int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 		       gfn_t gfn, int max_order, struct kvm_dmabuf_pfn *out);
+int kvm_dmabuf_fault_around(struct kvm_memory_slot *slot, gfn_t gfn,
+			    enum dma_buf_mem_attr attr, gfn_t *first,
+			    kvm_pfn_t *pfns);
 int kvm_dmabuf_memory_fault(struct kvm_vcpu *vcpu, int err);
 enum dma_buf_mem_attr kvm_dmabuf_slot_attr(const struct kvm_memory_slot *slot);
 int kvm_dmabuf_read_page(struct kvm_memory_slot *slot, gfn_t gfn,

@@ -27,7 +27,11 @@
  *    sequence and zaps; a full barrier orders the two, pairing with the
  *    smp_rmb() that follows the fault's read of the sequence.  A fault
  *    that saw the old snapshot therefore retries, and one that saw the new
- *    sequence sees the new snapshot and the poisoned pages.
+ *    sequence sees the new snapshot and the poisoned pages;
+ *  - a fault that maps a single page maps its neighbours with it
+ *    (kvm_dmabuf_fault_around()), reading the snapshot and the poison
+ *    tree under mmu_lock: the callbacks change both before they take
+ *    mmu_lock to zap, so what it maps is current or zapped after it.
  *
  * Locks:
  *  - bind and unbind run under kvm->slots_lock and take the buffer's
@@ -76,6 +80,11 @@ static bool dmabuf_fault_locked;
 module_param(dmabuf_fault_locked, bool, 0644);
 MODULE_PARM_DESC(dmabuf_fault_locked,
 		 "For benchmarks: dma-buf slot faults take the buffer's lock");
+
+static unsigned int dmabuf_fault_around = 16;
+module_param(dmabuf_fault_around, uint, 0644);
+MODULE_PARM_DESC(dmabuf_fault_around,
+		 "Pages a fault on a dma-buf slot maps around the page it maps (0, 1: none; at most 64)");
 
 /* The largest block any architecture maps, in pages. */
 #define KVM_DMABUF_MAX_BLOCK_PAGES	(PUD_SIZE >> PAGE_SHIFT)
@@ -753,6 +762,83 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
 	if (page && !out->refcounted)
 		return -EFAULT;
 	return 0;
+}
+
+/**
+ * kvm_dmabuf_fault_around - the pages to map next to a fault
+ * @slot: a slot bound with KVM_MEM_DMABUF
+ * @gfn: the faulting gfn, which the caller has mapped with one page
+ * @attr: the attribute the caller mapped @gfn with
+ * @first: set to the gfn of @pfns[0]
+ * @pfns: KVM_DMABUF_FAULT_AROUND_MAX entries, filled in for the gfns from
+ *	@first on: the pfn to map, or KVM_PFN_ERR_FAULT for a page not to map
+ *	(@gfn itself, a poisoned page, one of another attribute)
+ *
+ * The exporter gave KVM every page of the binding at once, so a fault that
+ * maps a single page (the buffer is not contiguous enough for a block)
+ * can map its neighbours as well, without any further work from the
+ * exporter and without a host mapping: the dmabuf_fault_around pages (a
+ * power of two, 16 by default, 64 at most) of the aligned group that holds
+ * @gfn, within the slot.  A group of at most 64 pages never crosses a
+ * last-level table, so mapping it allocates no table.
+ *
+ * Context: the caller holds kvm->mmu_lock, taken after it checked
+ * mmu_invalidate_seq for the fault, and keeps holding it while it maps
+ * the pages.  invalidate_mappings clears the snapshot, and poison_notify
+ * adds to the poison tree, before they take mmu_lock for write to zap, so
+ * what this reads is either current or zapped once the caller drops the
+ * lock.  Takes no reference on the pages: the exporter keeps them for as
+ * long as the binding lives, and every mapping is zapped before it ends.
+ *
+ * Return: the number of entries of @pfns filled in; 0 when there is
+ * nothing to map (fault-around disabled, the buffer revoked).
+ */
+int kvm_dmabuf_fault_around(struct kvm_memory_slot *slot, gfn_t gfn,
+			    enum dma_buf_mem_attr attr, gfn_t *first,
+			    kvm_pfn_t *pfns)
+{
+	unsigned int n = min(READ_ONCE(dmabuf_fault_around),
+			     KVM_DMABUF_FAULT_AROUND_MAX);
+	struct kvm_dmabuf *kd = slot->dmabuf;
+	const struct kvm_dmabuf_snap *snap;
+	gfn_t start, end, g;
+	bool poison;
+	unsigned int i;
+	u64 off, rend;
+
+	if (n <= 1 || !kd)
+		return 0;
+	n = rounddown_pow_of_two(n);
+	start = max(ALIGN_DOWN(gfn, n), slot->base_gfn);
+	end = min(ALIGN_DOWN(gfn, n) + n, slot->base_gfn + slot->npages);
+	*first = start;
+
+	rcu_read_lock();
+	snap = rcu_dereference(kd->snap);
+	if (!snap || snap->attr != attr ||
+	    !kvm_arch_dmabuf_attr_supported(kd->kvm, attr)) {
+		rcu_read_unlock();
+		return 0;
+	}
+	off = kd->offset + ((u64)(start - slot->base_gfn) << PAGE_SHIFT);
+	poison = kvm_dmabuf_poisoned(kd, off,
+				     off + ((u64)(end - start) << PAGE_SHIFT));
+	i = kvm_dmabuf_find(snap, off);
+	rend = snap->ranges[i].start + snap->ranges[i].vec.len;
+	for (g = start; g < end; g++, off += PAGE_SIZE) {
+		while (off >= rend && i + 1 < snap->nr_ranges) {
+			i++;
+			rend = snap->ranges[i].start + snap->ranges[i].vec.len;
+		}
+		if (g == gfn ||
+		    (poison && kvm_dmabuf_poisoned(kd, off, off + PAGE_SIZE)))
+			pfns[g - start] = KVM_PFN_ERR_FAULT;
+		else
+			pfns[g - start] = PHYS_PFN(snap->ranges[i].vec.paddr +
+						   (off - snap->ranges[i].start));
+	}
+	rcu_read_unlock();
+	return end - start;
 }
 
 /**

@@ -73,6 +73,40 @@ static unsigned long kvm_dmabuf_block_size(int order)
 	return PAGE_SIZE;
 }
 
+/*
+ * After a data fault mapped @ipa with one page: map the pages around it
+ * that kvm_dmabuf_fault_around() finds, with the same permissions, and
+ * leave alone those already mapped.  Best effort: a page this fails to
+ * map faults when the guest touches it.  mmu_lock held for read.
+ */
+static void kvm_dmabuf_map_around(struct kvm_pgtable *pgt,
+				  struct kvm_memory_slot *memslot,
+				  phys_addr_t ipa, enum dma_buf_mem_attr attr,
+				  enum kvm_pgtable_prot prot,
+				  struct kvm_mmu_memory_cache *memcache,
+				  enum kvm_pgtable_walk_flags flags)
+{
+	kvm_pfn_t pfns[KVM_DMABUF_FAULT_AROUND_MAX];
+	bool need_linear = !cpus_have_final_cap(ARM64_HAS_STAGE2_FWB) &&
+			attr != DMA_BUF_MEM_DEVICE &&
+			attr != DMA_BUF_MEM_UNCACHED_ANY;
+	gfn_t first;
+	int i, n;
+
+	n = kvm_dmabuf_fault_around(memslot, ipa >> PAGE_SHIFT, attr, &first,
+				    pfns);
+	for (i = 0; i < n; i++) {
+		if (is_error_pfn(pfns[i]))
+			continue;
+		/* Cleaned through the linear map, as at the fault. */
+		if (need_linear && !pfn_is_map_memory(pfns[i]))
+			continue;
+		kvm_pgtable_stage2_map(pgt, (first + i) << PAGE_SHIFT,
+				       PAGE_SIZE, PFN_PHYS(pfns[i]), prot,
+				       memcache, flags);
+	}
+}
+
 /**
  * kvm_arm_dmabuf_abort - handle a stage-2 fault on a dma-buf slot
  * @vcpu: the faulting vCPU
@@ -189,6 +223,10 @@ int kvm_arm_dmabuf_abort(struct kvm_vcpu *vcpu, phys_addr_t fault_ipa,
 					     size,
 					     ALIGN_DOWN(PFN_PHYS(p.pfn), size),
 					     prot, memcache, flags);
+	/* An instruction fetch maps only its page executable. */
+	if (!ret && !fault_is_perm && !exec_fault && size == PAGE_SIZE)
+		kvm_dmabuf_map_around(pgt, memslot, fault_ipa, p.attr, prot,
+				      memcache, flags);
 	if (ret == -EAGAIN)
 		ret = 0;
 out_unlock:

@@ -64,6 +64,35 @@ int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 }
 
 /**
+ * kvm_mmu_dmabuf_map_around - map the pages around a fault on a dma-buf slot
+ * @vcpu: the faulting vCPU
+ * @fault: the fault, just mapped by the TDP MMU
+ *
+ * A fault that mapped a single page also maps the pages that
+ * kvm_dmabuf_fault_around() finds around it, as the shadow MMU prefetches
+ * around a direct fault: the binding has them all, at no cost.  Only the
+ * TDP MMU does this; the shadow and legacy MMUs fault page by page.
+ *
+ * Context: mmu_lock held for read, after is_page_fault_stale().
+ */
+void kvm_mmu_dmabuf_map_around(struct kvm_vcpu *vcpu,
+			       struct kvm_page_fault *fault)
+{
+	kvm_pfn_t pfns[KVM_DMABUF_FAULT_AROUND_MAX];
+	gfn_t first;
+	int n;
+
+	/* The TDP MMU, and this, are 64-bit only. */
+	if (!IS_ENABLED(CONFIG_X86_64) || fault->goal_level != PG_LEVEL_4K)
+		return;
+	n = kvm_dmabuf_fault_around(fault->slot, fault->gfn,
+				    kvm_dmabuf_slot_attr(fault->slot), &first,
+				    pfns);
+	if (n)
+		kvm_tdp_mmu_prefetch(vcpu, fault, first, pfns, n);
+}
+
+/**
  * kvm_mmu_dmabuf_table_fault - refuse a guest page table in a dma-buf slot
  * @vcpu: the vCPU whose fault needs the table
  * @table_gpa: the gpa of the table's page, in a slot bound with

@@ -14,6 +14,8 @@ struct kvm_memory_slot;
 #ifdef CONFIG_KVM_DMABUF
 int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 			       struct kvm_page_fault *fault);
+void kvm_mmu_dmabuf_map_around(struct kvm_vcpu *vcpu,
+			       struct kvm_page_fault *fault);
 int kvm_mmu_dmabuf_table_fault(struct kvm_vcpu *vcpu, gpa_t table_gpa);
 int kvm_mmu_dmabuf_cmpxchg(struct kvm_memory_slot *slot, gpa_t gpa,
 			   const void *old, const void *new,
@@ -30,6 +32,11 @@ static inline int kvm_mmu_faultin_pfn_dmabuf(struct kvm_vcpu *vcpu,
 					     struct kvm_page_fault *fault)
 {
 	return -EFAULT;
+}
+
+static inline void kvm_mmu_dmabuf_map_around(struct kvm_vcpu *vcpu,
+					     struct kvm_page_fault *fault)
+{
 }
 
 static inline int kvm_mmu_dmabuf_table_fault(struct kvm_vcpu *vcpu,

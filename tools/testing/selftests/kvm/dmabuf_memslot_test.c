@@ -1560,6 +1560,122 @@ static void test_exporter_unbind(void)
 	ksft_test_result_pass("exporter unbound while mapped: revoked exit, slot deleted\n");
 }
 
+/*
+ * A fault that maps a single page maps the rest of its aligned group of
+ * dmabuf_fault_around pages (16 by default) with it, within the slot:
+ * here on a buffer of 4 KiB chunks with a gap after each, so that no two
+ * pages are adjacent and no block fits.  On x86 only the TDP MMU does
+ * this; the shadow and legacy MMUs fault page by page.
+ */
+#define FA_PAGES	64
+#define FA_PARAM	"/sys/module/kvm/parameters/dmabuf_fault_around"
+
+static void guest_touch(uint64_t gva)
+{
+	READ_ONCE(*(uint64_t *)gva);
+	GUEST_DONE();
+}
+
+static unsigned int fault_around(int set)
+{
+	FILE *f = fopen(FA_PARAM, set < 0 ? "r" : "w");
+	unsigned int old = 0;
+
+	TEST_ASSERT(f, "%s: %s", FA_PARAM, strerror(errno));
+	if (set < 0)
+		TEST_ASSERT(fscanf(f, "%u", &old) == 1, "reading %s", FA_PARAM);
+	else
+		TEST_ASSERT(fprintf(f, "%d\n", set) > 0, "writing %s", FA_PARAM);
+	TEST_ASSERT(!fclose(f), "%s: %s", FA_PARAM, strerror(errno));
+	return old;
+}
+
+/*
+ * Bind @npages of @buf from its page @first at @gpa, let the guest read
+ * page @touch of the slot, and return the slot's pages that stage 2 then
+ * maps, as a mask.  Each must be a 4K leaf on its own chunk.
+ */
+static uint64_t fault_around_once(int buf, uint64_t pool_pfn, uint64_t gpa,
+				  int first, int npages, int touch)
+{
+	char attr[32], perm[8];
+	struct kvm_vcpu *vcpu;
+	uint64_t pfn, size, mask = 0;
+	struct kvm_vm *vm;
+	int i;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_touch);
+	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, gpa, npages * 4096ULL,
+					 buf, first * 4096ULL);
+	kvm_dmabuf_virt_map(vm, gpa, gpa, npages * 4096ULL);
+	vcpu_args_set(vcpu, 1, gpa + touch * 4096ULL);
+	expect_done(vcpu);
+	for (i = 0; i < npages; i++) {
+		if (!kvm_dmabuf_read_leaf(vm, gpa / 4096 + i, &pfn, &size,
+					  attr, perm))
+			continue;
+		TEST_ASSERT(size == 4096 && pfn == pool_pfn + 2 * (first + i),
+			    "page %d of the slot: leaf %#lx at pfn %#lx, wanted 4K at %#lx",
+			    i, (unsigned long)size, (unsigned long)pfn,
+			    (unsigned long)(pool_pfn + 2 * (first + i)));
+		mask |= 1ULL << i;
+	}
+	kvm_vm_free(vm);
+	return mask;
+}
+
+static void expect_mapped(uint64_t mask, uint64_t want, const char *what)
+{
+	TEST_ASSERT(mask == want, "%s: pages %#lx mapped, wanted %#lx", what,
+		    (unsigned long)mask, (unsigned long)want);
+}
+
+static void test_fault_around(uint64_t pool_paddr)
+{
+	struct dma_buf_phys_test_chunk c[FA_PAGES];
+	struct dma_buf_phys_test_create arg = {
+		.attr = DMA_BUF_PHYS_TEST_ATTR_UNCACHED_ANY,
+		.nr_chunks = FA_PAGES,
+		.chunks = (uintptr_t)c,
+	};
+	uint64_t pool_pfn = pool_paddr / 4096;
+	unsigned int was = fault_around(-1);
+	bool on = true;
+	int i;
+
+#ifdef __x86_64__
+	on = kvm_is_tdp_enabled() && get_kvm_param_bool("tdp_mmu");
+#endif
+	for (i = 0; i < FA_PAGES; i++) {
+		c[i].offset = 2 * i * 4096ULL;
+		c[i].len = 4096;
+	}
+	TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_CREATE, &arg),
+		    "a buffer of %d chunks: %s", FA_PAGES, strerror(errno));
+
+	fault_around(16);
+	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
+					FA_PAGES, 21),
+		      on ? 0xffff0000ULL : 1ULL << 21, "page 21 of 64");
+	/* A slot 3 pages past a group, 10 pages long: clipped both ways. */
+	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA + 3 * 4096,
+					5, 10, 0),
+		      on ? 0x3ffULL : 1, "page 0 of a slot of 10");
+	fault_around(1);
+	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
+					FA_PAGES, 21),
+		      1ULL << 21, "dmabuf_fault_around=1");
+	fault_around(0);
+	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
+					FA_PAGES, 21),
+		      1ULL << 21, "dmabuf_fault_around=0");
+	fault_around(was);
+	close(arg.fd);
+	ksft_test_result_pass("fault-around: %s\n",
+			      on ? "the group of 16, clipped to the slot; one page when off" :
+			      "one page at a time (shadow MMU)");
+}
+
 int main(int argc, char *argv[])
 {
 	struct dma_buf_phys_test_pool pool;
@@ -1575,7 +1691,7 @@ int main(int argc, char *argv[])
 	pattern = (uint64_t)random() << 32 | random();
 
 	ksft_print_header();
-	ksft_set_plan(25 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
+	ksft_set_plan(26 + NR_ACCESS_RESULTS + NR_MTE_RESULTS +
 		      NR_PREFETCH_RESULTS + NR_REINIT_RESULTS);
 	test_bind_errors();
 	test_guest_access_and_revoke();
@@ -1583,6 +1699,7 @@ int main(int argc, char *argv[])
 	test_udmabuf();
 	test_block_sizes_and_attributes();
 	test_coaligned_blocks();
+	test_fault_around(pool.paddr);
 	test_udmabuf_hugetlb();
 	test_prefetch();
 	test_table_in_slot();
