@@ -26,7 +26,10 @@
  * count (1, then 2 populating disjoint halves), a new VM:
  * bind (timed: the export, udmabuf creation or mmap, and the ioctl),
  * populate the window with one write per 4 KiB (timed), the same pass
- * again with everything mapped (timed), the counts, then on the BAR a
+ * again with everything mapped (timed), and once more after each vCPU
+ * emptied its TLB (timed: a TLB as large as the window, as TCG's software
+ * TLB is, makes the second pass cheaper than any first pass can be, since
+ * the first starts cold), the counts, then on the BAR a
  * revoke by turning memory decode off (timed until the config write
  * returns, after which stage 2 must hold nothing of the slot) and on
  * again, and the slot delete (timed).  udmabuf never revokes: the RAM
@@ -106,13 +109,14 @@ static bool on_ram(enum variant v)
 }
 
 enum metric {
-	BIND_S, POPULATE_S, POPULATED_S, REVOKE_S, DELETE_S,
+	BIND_S, POPULATE_S, POPULATED_S, POPULATED_COLD_S, REVOKE_S, DELETE_S,
 	HOST_PT, MEMINFO_PT, KVM_PT, FAULTS, LEAVES_4K, LEAVES_2M, LEAVES_1G,
 	NR_METRICS
 };
 
 static const char * const metric_name[] = {
-	"bind", "populate", "populate_mapped", "revoke", "delete",
+	"bind", "populate", "populate_mapped", "populate_mapped_cold",
+	"revoke", "delete",
 	"host_pt_bytes", "meminfo_pt_bytes", "kvm_pt_bytes", "faults",
 	"leaves_4k", "leaves_2m", "leaves_1g",
 };
@@ -136,14 +140,36 @@ static struct bench_case cases[NR_VARIANTS * MAX_SIZES];
 static int nr_cases;
 static int ram_memfd = -1;	/* the fragmented memfd of the RAM size at hand */
 
+/* Set by the host before a pass: the guest empties its TLB first. */
+static bool cold_tlb;
+
+static void guest_flush_tlb(void)
+{
+#ifdef __x86_64__
+	uint64_t cr3;
+
+	/* The guest's mappings are not global: a CR3 write drops them. */
+	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+#else
+	asm volatile("dsb ishst; tlbi vmalle1; dsb ish; isb" : : : "memory");
+#endif
+}
+
 /* vCPU @i of @n writes one word in each 4 KiB of its part of the window. */
 static void guest_code(uint64_t i, uint64_t n, uint64_t size)
 {
 	uint64_t first = size / n * i, last = size / n * (i + 1), off;
 
-	/* A first run that touches only the VM's own memory: the baseline. */
+	/*
+	 * A first run that touches only the VM's own memory, cold_tlb's page
+	 * included: the baseline.
+	 */
+	if (READ_ONCE(cold_tlb))
+		guest_flush_tlb();
 	GUEST_SYNC(0);
 	for (;;) {
+		if (READ_ONCE(cold_tlb))
+			guest_flush_tlb();
 		for (off = first; off < last; off += 4096)
 			WRITE_ONCE(*(uint64_t *)(TEST_GPA + off), off);
 		GUEST_SYNC(0);
@@ -354,6 +380,10 @@ static void run_once(struct bench_case *c, int n, int rep)
 	for (i = 0; i < n; i++)
 		faults1 += vcpu_stat(vcpus[i], FAULT_STAT);
 	*f[POPULATED_S] = kvm_dmabuf_run_vcpus(vcpus, n, UCALL_SYNC);
+	cold_tlb = true;
+	sync_global_to_guest(vm, cold_tlb);
+	*f[POPULATED_COLD_S] = kvm_dmabuf_run_vcpus(vcpus, n, UCALL_SYNC);
+	cold_tlb = false;
 
 	*f[HOST_PT] = kb_field("/proc/self/status", "VmPTE") - pte0;
 	*f[MEMINFO_PT] = (double)kb_field("/proc/meminfo", "PageTables") - pt0;
