@@ -52,9 +52,10 @@
  *    never waits for, so that a revoke waits for an access in flight.
  *
  * The dmabuf_fault_locked parameter makes every fault take dma_resv and
- * look up under it, as faults did before they were lockless: it exists
- * for the fault-rate comparison of dmabuf_fault_rate_test, which sets it
- * between passes in one boot, and changes nothing else.
+ * look up under it, and map no neighbours, as faults did before they were
+ * lockless: it exists for the fault-rate comparison of
+ * dmabuf_fault_rate_test, which sets it between passes in one boot, and
+ * changes nothing else.
  */
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
@@ -84,7 +85,7 @@ MODULE_PARM_DESC(dmabuf_fault_locked,
 static unsigned int dmabuf_fault_around = 16;
 module_param(dmabuf_fault_around, uint, 0644);
 MODULE_PARM_DESC(dmabuf_fault_around,
-		 "Pages a fault on a dma-buf slot maps around the page it maps (0, 1: none; at most 64)");
+		 "Pages a fault on a dma-buf slot maps around the page it maps (a power of two, at most 64; 0, 1: none)");
 
 /* The largest block any architecture maps, in pages. */
 #define KVM_DMABUF_MAX_BLOCK_PAGES	(PUD_SIZE >> PAGE_SHIFT)
@@ -777,9 +778,11 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
  * The exporter gave KVM every page of the binding at once, so a fault that
  * maps a single page (the buffer is not contiguous enough for a block)
  * can map its neighbours as well, without any further work from the
- * exporter and without a host mapping: the dmabuf_fault_around pages (a
- * power of two, 16 by default, 64 at most) of the aligned group that holds
- * @gfn, within the slot.  A group of at most 64 pages never crosses a
+ * exporter and without a host mapping: the dmabuf_fault_around pages
+ * (rounded down to a power of two; 16 by default, 64 at most) of the
+ * aligned group that holds @gfn, within the slot.  Nothing while an
+ * invalidation is in progress, nor with dmabuf_fault_locked set, so that
+ * the fault-rate comparison measures one page per fault.  A group of at most 64 pages never crosses a
  * last-level table, so mapping it allocates no table.
  *
  * Context: the caller holds kvm->mmu_lock, taken after it checked
@@ -806,7 +809,14 @@ int kvm_dmabuf_fault_around(struct kvm_memory_slot *slot, gfn_t gfn,
 	unsigned int i;
 	u64 off, rend;
 
-	if (n <= 1 || !kd)
+	/*
+	 * As the x86 shadow MMU's prefetch: nothing while an invalidation is
+	 * in progress, which may have zapped a neighbour and not yet made the
+	 * change that keeps it from being mapped again (KVM_SET_MEMORY_ATTRIBUTES
+	 * changes the attributes after its zap).
+	 */
+	if (n <= 1 || !kd || READ_ONCE(dmabuf_fault_locked) ||
+	    kd->kvm->mmu_invalidate_in_progress)
 		return 0;
 	n = rounddown_pow_of_two(n);
 	start = max(ALIGN_DOWN(gfn, n), slot->base_gfn);

@@ -82,8 +82,14 @@ void kvm_mmu_dmabuf_map_around(struct kvm_vcpu *vcpu,
 	gfn_t first;
 	int n;
 
-	/* The TDP MMU, and this, are 64-bit only. */
-	if (!IS_ENABLED(CONFIG_X86_64) || fault->goal_level != PG_LEVEL_4K)
+	/*
+	 * The TDP MMU, and this, are 64-bit only.  A VM with private memory
+	 * does without: a neighbour may be private, or be in the middle of
+	 * KVM_SET_MEMORY_ATTRIBUTES, which zaps before it sets the
+	 * attributes.
+	 */
+	if (!IS_ENABLED(CONFIG_X86_64) || fault->goal_level != PG_LEVEL_4K ||
+	    kvm_arch_has_private_mem(vcpu->kvm))
 		return;
 	n = kvm_dmabuf_fault_around(fault->slot, fault->gfn,
 				    kvm_dmabuf_slot_attr(fault->slot), &first,

@@ -6,8 +6,9 @@
  * this comparison), side by side in one boot.
  *
  * The buffer starts one page into the exporter's pool, so that no gfn and
- * pfn are aligned alike and every leaf is 4K: populating the window takes
- * one stage-2 fault per page.  Each pass creates a VM, binds the slot and
+ * pfn are aligned alike and every leaf is 4K; with kvm.dmabuf_fault_around
+ * at 0 for the test, populating the window takes one stage-2 fault per
+ * page in both modes.  Each pass creates a VM, binds the slot and
  * times its vCPUs (1, then 2 on disjoint halves) writing one word per page
  * until all have reported; each mode goes first in every other pass.  Printed: the
  * median, min and max of pages per second for each mode and vCPU count,
@@ -39,6 +40,7 @@
 #define MAX_VCPUS	2
 #define MAX_PASSES	15
 #define LOCKED_PARAM	"/sys/module/kvm/parameters/dmabuf_fault_locked"
+#define AROUND_PARAM	"/sys/module/kvm/parameters/dmabuf_fault_around"
 
 static int buf;
 
@@ -53,12 +55,17 @@ static void guest_code(uint64_t i, uint64_t n)
 	GUEST_DONE();
 }
 
+static void set_param(const char *path, int val)
+{
+	FILE *f = fopen(path, "w");
+
+	TEST_ASSERT(f && fprintf(f, "%d\n", val) > 0 && !fclose(f),
+		    "writing %s: %s", path, strerror(errno));
+}
+
 static void set_locked(int locked)
 {
-	FILE *f = fopen(LOCKED_PARAM, "w");
-
-	TEST_ASSERT(f && fprintf(f, "%d\n", locked) > 0 && !fclose(f),
-		    "writing %s: %s", LOCKED_PARAM, strerror(errno));
+	set_param(LOCKED_PARAM, locked);
 }
 
 /* One pass: pages per second populating the window with @n vCPUs. */
@@ -101,7 +108,8 @@ int main(int argc, char *argv[])
 {
 	struct dma_buf_phys_test_chunk c = { .offset = 4096, .len = TEST_SIZE };
 	double rate[MAX_VCPUS][2][MAX_PASSES], median[2];
-	int n, k, locked, i, dev, passes = 7;
+	int n, k, locked, i, dev, passes = 7, around;
+	FILE *f;
 
 	if (argc > 1)
 		passes = atoi(argv[1]);
@@ -110,6 +118,11 @@ int main(int argc, char *argv[])
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_DMABUF_MEMSLOT));
 	__TEST_REQUIRE(!access(LOCKED_PARAM, W_OK),
 		       "no writable " LOCKED_PARAM);
+	f = fopen(AROUND_PARAM, "r");
+	TEST_ASSERT(f && fscanf(f, "%d", &around) == 1 && !fclose(f),
+		    "reading %s: %s", AROUND_PARAM, strerror(errno));
+	/* One page per fault in both modes. */
+	set_param(AROUND_PARAM, 0);
 	dev = open(DMA_BUF_PHYS_TEST_DEV, O_RDWR);
 	__TEST_REQUIRE(dev >= 0, "no " DMA_BUF_PHYS_TEST_DEV
 		       " (CONFIG_DMABUF_PHYS_TEST)");
@@ -141,6 +154,7 @@ int main(int argc, char *argv[])
 		printf("# %d vCPU%s: lockless / locked = %.2f\n", n,
 		       n > 1 ? "s" : "", median[0] / median[1]);
 	}
+	set_param(AROUND_PARAM, around);
 	close(buf);
 	close(dev);
 	return 0;

@@ -1565,7 +1565,8 @@ static void test_exporter_unbind(void)
  * dmabuf_fault_around pages (16 by default) with it, within the slot:
  * here on a buffer of 4 KiB chunks with a gap after each, so that no two
  * pages are adjacent and no block fits.  On x86 only the TDP MMU does
- * this; the shadow and legacy MMUs fault page by page.
+ * this, and only with A/D bits; the shadow and legacy MMUs fault page by
+ * page.
  */
 #define FA_PAGES	64
 #define FA_PARAM	"/sys/module/kvm/parameters/dmabuf_fault_around"
@@ -1645,6 +1646,9 @@ static void test_fault_around(uint64_t pool_paddr)
 
 #ifdef __x86_64__
 	on = kvm_is_tdp_enabled() && get_kvm_param_bool("tdp_mmu");
+	/* Nothing is prefetched without A/D bits (kvm_intel.eptad=0). */
+	if (on && host_cpu_is_intel)
+		on = get_kvm_intel_param_bool("eptad");
 #endif
 	for (i = 0; i < FA_PAGES; i++) {
 		c[i].offset = 2 * i * 4096ULL;
@@ -1673,7 +1677,7 @@ static void test_fault_around(uint64_t pool_paddr)
 	close(arg.fd);
 	ksft_test_result_pass("fault-around: %s\n",
 			      on ? "the group of 16, clipped to the slot; one page when off" :
-			      "one page at a time (shadow MMU)");
+			      "one page at a time (shadow or legacy MMU, or no A/D bits)");
 }
 
 int main(int argc, char *argv[])
