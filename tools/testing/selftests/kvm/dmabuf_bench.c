@@ -18,8 +18,11 @@
  * with those of a second memfd, since closed), so that every fault maps
  * 4 KiB and the fault path's own cost shows:
  *
- *   udmabuf      a udmabuf of the memfd, bound with KVM_MEM_DMABUF;
- *   memfd-hva    the same memfd mmapped and bound as a plain slot.
+ *   udmabuf      a udmabuf of the memfd, bound with KVM_MEM_DMABUF, where
+ *                a fault maps its group of 16 pages (kvm.dmabuf_fault_around);
+ *   memfd-hva    the same memfd mmapped and bound as a plain slot;
+ *   udmabuf-4k   udmabuf with kvm.dmabuf_fault_around=0: one page per
+ *                fault, as memfd-hva, so that the fault paths compare.
  *
  * For each size, after one run that is not counted, and for each
  * repetition, variant (the variants of a size go first in turn) and vCPU
@@ -89,6 +92,7 @@
 #define MIB		(1024ULL * 1024)
 #define GIB		(1024 * MIB)
 #define UDMABUF_LIMIT	"/sys/module/udmabuf/parameters/size_limit_mb"
+#define AROUND_PARAM	"/sys/module/kvm/parameters/dmabuf_fault_around"
 
 #ifdef __x86_64__
 #define ARCH		"x86_64"
@@ -98,14 +102,16 @@
 #define FAULT_STAT	"exits"
 #endif
 
-enum variant { FD, VMA_ALIGNED, VMA_4K, UDMABUF, MEMFD_HVA, NR_VARIANTS };
+enum variant {
+	FD, VMA_ALIGNED, VMA_4K, UDMABUF, MEMFD_HVA, UDMABUF_4K, NR_VARIANTS
+};
 static const char * const variant_name[] = {
-	"fd", "vma-aligned", "vma-4k", "udmabuf", "memfd-hva",
+	"fd", "vma-aligned", "vma-4k", "udmabuf", "memfd-hva", "udmabuf-4k",
 };
 
 static bool on_ram(enum variant v)
 {
-	return v == UDMABUF || v == MEMFD_HVA;
+	return v == UDMABUF || v == MEMFD_HVA || v == UDMABUF_4K;
 }
 
 enum metric {
@@ -302,6 +308,21 @@ static int create_udmabuf(uint64_t size)
 	return buf;
 }
 
+/* kvm.dmabuf_fault_around: read (@set < 0), or set. */
+static int fault_around(int set)
+{
+	FILE *f = fopen(AROUND_PARAM, set < 0 ? "r" : "w");
+	int old = -1;
+
+	TEST_ASSERT(f, "%s: %s", AROUND_PARAM, strerror(errno));
+	if (set < 0)
+		TEST_ASSERT(fscanf(f, "%d", &old) == 1, "%s", AROUND_PARAM);
+	else
+		TEST_ASSERT(fprintf(f, "%d\n", set) > 0, "%s", AROUND_PARAM);
+	TEST_ASSERT(!fclose(f), "%s: %s", AROUND_PARAM, strerror(errno));
+	return old;
+}
+
 /* The bind of @c, timed: a dma-buf fd in *@buf, or a mapping in *@res. */
 static double bind(struct kvm_vm *vm, struct bench_case *c, int *buf,
 		   void **res, size_t *res_len)
@@ -317,6 +338,7 @@ static double bind(struct kvm_vm *vm, struct bench_case *c, int *buf,
 			    (unsigned long)(c->size / MIB), strerror(errno));
 		break;
 	case UDMABUF:
+	case UDMABUF_4K:
 		*buf = create_udmabuf(c->size);
 		break;
 	case VMA_ALIGNED:
@@ -348,10 +370,14 @@ static void run_once(struct bench_case *c, int n, int rep)
 	void *res = NULL;
 	struct kvm_vm *vm;
 	double t0;
-	int i, buf = -1;
+	int i, buf = -1, around = -1;
 
 	for (i = 0; i < NR_METRICS; i++)
 		f[i] = &c->fig[n - 1][i][rep];
+	if (c->v == UDMABUF_4K) {
+		around = fault_around(-1);
+		fault_around(0);
+	}
 
 	/* Stage-1 tables of 4K pages on arm64: room for them. */
 	vm = __vm_create_with_vcpus(VM_SHAPE_DEFAULT, n, pages / 512 + 64,
@@ -418,6 +444,8 @@ static void run_once(struct bench_case *c, int n, int rep)
 		close(buf);
 	if (res)
 		munmap(res, res_len);
+	if (around >= 0)
+		fault_around(around);
 }
 
 /*
@@ -704,7 +732,7 @@ int main(int argc, char *argv[])
 			  vma4k_max_mib * MIB);
 	k = nr_cases;
 	for (i = 0; i < nr_ram; i++)
-		add_cases(ram_gib[i], mask, UDMABUF, MEMFD_HVA,
+		add_cases(ram_gib[i], mask, UDMABUF, UDMABUF_4K,
 			  window_mib * MIB, vma4k_max_mib * MIB);
 
 	ksft_print_header();
