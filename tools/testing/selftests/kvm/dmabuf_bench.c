@@ -379,9 +379,12 @@ static void run_once(struct bench_case *c, int n, int rep)
 		fault_around(0);
 	}
 
-	/* Stage-1 tables of 4K pages on arm64: room for them. */
-	vm = __vm_create_with_vcpus(VM_SHAPE_DEFAULT, n, pages / 512 + 64,
-				    guest_code, vcpus);
+	/*
+	 * Room for the guest's page tables of the window, in 4K pages: the
+	 * library sizes memslot 0's tables for @pages mapped elsewhere.
+	 */
+	vm = __vm_create_with_vcpus(VM_SHAPE_DEFAULT, n, pages, guest_code,
+				    vcpus);
 	kvm_dmabuf_virt_map(vm, TEST_GPA, TEST_GPA, c->window);
 	for (i = 0; i < n; i++)
 		vcpu_args_set(vcpus[i], 3, i, n, c->window);
