@@ -782,8 +782,9 @@ int kvm_dmabuf_get_pfn(struct kvm *kvm, struct kvm_memory_slot *slot,
  * (rounded down to a power of two; 16 by default, 64 at most) of the
  * aligned group that holds @gfn, within the slot.  Nothing while an
  * invalidation is in progress, nor with dmabuf_fault_locked set, so that
- * the fault-rate comparison measures one page per fault.  A group of at most 64 pages never crosses a
- * last-level table, so mapping it allocates no table.
+ * the fault-rate comparison measures one page per fault.  A group of at
+ * most 64 pages never crosses a last-level table, so mapping it allocates
+ * no table.
  *
  * Context: the caller holds kvm->mmu_lock, taken after it checked
  * mmu_invalidate_seq for the fault, and keeps holding it while it maps

@@ -105,6 +105,7 @@
 enum variant {
 	FD, VMA_ALIGNED, VMA_4K, UDMABUF, MEMFD_HVA, UDMABUF_4K, NR_VARIANTS
 };
+
 static const char * const variant_name[] = {
 	"fd", "vma-aligned", "vma-4k", "udmabuf", "memfd-hva", "udmabuf-4k",
 };
@@ -308,21 +309,6 @@ static int create_udmabuf(uint64_t size)
 	return buf;
 }
 
-/* kvm.dmabuf_fault_around: read (@set < 0), or set. */
-static int fault_around(int set)
-{
-	FILE *f = fopen(AROUND_PARAM, set < 0 ? "r" : "w");
-	int old = -1;
-
-	TEST_ASSERT(f, "%s: %s", AROUND_PARAM, strerror(errno));
-	if (set < 0)
-		TEST_ASSERT(fscanf(f, "%d", &old) == 1, "%s", AROUND_PARAM);
-	else
-		TEST_ASSERT(fprintf(f, "%d\n", set) > 0, "%s", AROUND_PARAM);
-	TEST_ASSERT(!fclose(f), "%s: %s", AROUND_PARAM, strerror(errno));
-	return old;
-}
-
 /* The bind of @c, timed: a dma-buf fd in *@buf, or a mapping in *@res. */
 static double bind(struct kvm_vm *vm, struct bench_case *c, int *buf,
 		   void **res, size_t *res_len)
@@ -375,8 +361,8 @@ static void run_once(struct bench_case *c, int n, int rep)
 	for (i = 0; i < NR_METRICS; i++)
 		f[i] = &c->fig[n - 1][i][rep];
 	if (c->v == UDMABUF_4K) {
-		around = fault_around(-1);
-		fault_around(0);
+		around = kvm_dmabuf_param(AROUND_PARAM, -1);
+		kvm_dmabuf_param(AROUND_PARAM, 0);
 	}
 
 	/*
@@ -448,7 +434,7 @@ static void run_once(struct bench_case *c, int n, int rep)
 	if (res)
 		munmap(res, res_len);
 	if (around >= 0)
-		fault_around(around);
+		kvm_dmabuf_param(AROUND_PARAM, around);
 }
 
 /*
@@ -477,21 +463,6 @@ static int fragmented_memfd(uint64_t size)
 	close(b);
 	TEST_ASSERT(!fcntl(a, F_ADD_SEALS, F_SEAL_SHRINK), "sealing the memfd");
 	return a;
-}
-
-/* The udmabuf size limit (a module parameter, in MiB): read, or set. */
-static long udmabuf_limit(long mib)
-{
-	FILE *f = fopen(UDMABUF_LIMIT, mib < 0 ? "r" : "w");
-	long old = -1;
-
-	TEST_ASSERT(f, "%s: %s", UDMABUF_LIMIT, strerror(errno));
-	if (mib < 0)
-		TEST_ASSERT(fscanf(f, "%ld", &old) == 1, "%s", UDMABUF_LIMIT);
-	else
-		TEST_ASSERT(fprintf(f, "%ld\n", mib) > 0, "%s", UDMABUF_LIMIT);
-	TEST_ASSERT(!fclose(f), "%s: %s", UDMABUF_LIMIT, strerror(errno));
-	return old;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -750,15 +721,15 @@ int main(int argc, char *argv[])
 		     cases[i + n].size == cases[i].size; n++)
 			;
 		if (limit < 0)
-			limit = udmabuf_limit(-1);
+			limit = kvm_dmabuf_param(UDMABUF_LIMIT, -1);
 		if (cases[i].size / MIB > (uint64_t)limit)
-			udmabuf_limit(cases[i].size / MIB);
+			kvm_dmabuf_param(UDMABUF_LIMIT, cases[i].size / MIB);
 		ram_memfd = fragmented_memfd(cases[i].size);
 		run_cases(&cases[i], n, reps);
 		close(ram_memfd);
 	}
 	if (limit >= 0)
-		udmabuf_limit(limit);
+		kvm_dmabuf_param(UDMABUF_LIMIT, limit);
 
 	for (i = 0; i < nr_cases; i++) {
 		struct bench_case *c = &cases[i];

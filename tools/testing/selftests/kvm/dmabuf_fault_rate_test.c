@@ -55,17 +55,9 @@ static void guest_code(uint64_t i, uint64_t n)
 	GUEST_DONE();
 }
 
-static void set_param(const char *path, int val)
-{
-	FILE *f = fopen(path, "w");
-
-	TEST_ASSERT(f && fprintf(f, "%d\n", val) > 0 && !fclose(f),
-		    "writing %s: %s", path, strerror(errno));
-}
-
 static void set_locked(int locked)
 {
-	set_param(LOCKED_PARAM, locked);
+	kvm_dmabuf_param(LOCKED_PARAM, locked);
 }
 
 /* One pass: pages per second populating the window with @n vCPUs. */
@@ -108,8 +100,8 @@ int main(int argc, char *argv[])
 {
 	struct dma_buf_phys_test_chunk c = { .offset = 4096, .len = TEST_SIZE };
 	double rate[MAX_VCPUS][2][MAX_PASSES], median[2];
-	int n, k, locked, i, dev, passes = 7, around;
-	FILE *f;
+	int n, k, locked, i, dev, passes = 7;
+	long around;
 
 	if (argc > 1)
 		passes = atoi(argv[1]);
@@ -118,11 +110,9 @@ int main(int argc, char *argv[])
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_DMABUF_MEMSLOT));
 	__TEST_REQUIRE(!access(LOCKED_PARAM, W_OK),
 		       "no writable " LOCKED_PARAM);
-	f = fopen(AROUND_PARAM, "r");
-	TEST_ASSERT(f && fscanf(f, "%d", &around) == 1 && !fclose(f),
-		    "reading %s: %s", AROUND_PARAM, strerror(errno));
+	around = kvm_dmabuf_param(AROUND_PARAM, -1);
 	/* One page per fault in both modes. */
-	set_param(AROUND_PARAM, 0);
+	kvm_dmabuf_param(AROUND_PARAM, 0);
 	dev = open(DMA_BUF_PHYS_TEST_DEV, O_RDWR);
 	__TEST_REQUIRE(dev >= 0, "no " DMA_BUF_PHYS_TEST_DEV
 		       " (CONFIG_DMABUF_PHYS_TEST)");
@@ -154,7 +144,7 @@ int main(int argc, char *argv[])
 		printf("# %d vCPU%s: lockless / locked = %.2f\n", n,
 		       n > 1 ? "s" : "", median[0] / median[1]);
 	}
-	set_param(AROUND_PARAM, around);
+	kvm_dmabuf_param(AROUND_PARAM, around);
 	close(buf);
 	close(dev);
 	return 0;

@@ -1577,20 +1577,6 @@ static void guest_touch(uint64_t gva)
 	GUEST_DONE();
 }
 
-static unsigned int fault_around(int set)
-{
-	FILE *f = fopen(FA_PARAM, set < 0 ? "r" : "w");
-	unsigned int old = 0;
-
-	TEST_ASSERT(f, "%s: %s", FA_PARAM, strerror(errno));
-	if (set < 0)
-		TEST_ASSERT(fscanf(f, "%u", &old) == 1, "reading %s", FA_PARAM);
-	else
-		TEST_ASSERT(fprintf(f, "%d\n", set) > 0, "writing %s", FA_PARAM);
-	TEST_ASSERT(!fclose(f), "%s: %s", FA_PARAM, strerror(errno));
-	return old;
-}
-
 /*
  * Bind @npages of @buf from its page @first at @gpa, let the guest read
  * page @touch of the slot, and return the slot's pages that stage 2 then
@@ -1640,7 +1626,7 @@ static void test_fault_around(uint64_t pool_paddr)
 		.chunks = (uintptr_t)c,
 	};
 	uint64_t pool_pfn = pool_paddr / 4096;
-	unsigned int was = fault_around(-1);
+	long was = kvm_dmabuf_param(FA_PARAM, -1);
 	bool on = true;
 	int i;
 
@@ -1657,7 +1643,7 @@ static void test_fault_around(uint64_t pool_paddr)
 	TEST_ASSERT(!ioctl(phys_dev, DMA_BUF_PHYS_TEST_CREATE, &arg),
 		    "a buffer of %d chunks: %s", FA_PAGES, strerror(errno));
 
-	fault_around(16);
+	kvm_dmabuf_param(FA_PARAM, 16);
 	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
 					FA_PAGES, 21),
 		      on ? 0xffff0000ULL : 1ULL << 21, "page 21 of 64");
@@ -1665,15 +1651,15 @@ static void test_fault_around(uint64_t pool_paddr)
 	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA + 3 * 4096,
 					5, 10, 0),
 		      on ? 0x3ffULL : 1, "page 0 of a slot of 10");
-	fault_around(1);
+	kvm_dmabuf_param(FA_PARAM, 1);
 	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
 					FA_PAGES, 21),
 		      1ULL << 21, "dmabuf_fault_around=1");
-	fault_around(0);
+	kvm_dmabuf_param(FA_PARAM, 0);
 	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
 					FA_PAGES, 21),
 		      1ULL << 21, "dmabuf_fault_around=0");
-	fault_around(was);
+	kvm_dmabuf_param(FA_PARAM, was);
 	close(arg.fd);
 	ksft_test_result_pass("fault-around: %s\n",
 			      on ? "the group of 16, clipped to the slot; one page when off" :

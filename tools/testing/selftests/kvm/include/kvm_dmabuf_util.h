@@ -257,6 +257,25 @@ static inline bool kvm_dmabuf_read_leaf(struct kvm_vm *vm, uint64_t gfn,
 	return found;
 }
 
+/*
+ * For tests: a number in a file, such as a module parameter under
+ * /sys/module: read it when @set is negative, else write @set.  Returns
+ * the value read, or -1 after a write.
+ */
+static inline long kvm_dmabuf_param(const char *path, long set)
+{
+	FILE *f = fopen(path, set < 0 ? "r" : "w");
+	long val = -1;
+
+	TEST_ASSERT(f, "%s: %s", path, strerror(errno));
+	if (set < 0)
+		TEST_ASSERT(fscanf(f, "%ld", &val) == 1, "reading %s", path);
+	else
+		TEST_ASSERT(fprintf(f, "%ld\n", set) > 0, "writing %s", path);
+	TEST_ASSERT(!fclose(f), "%s: %s", path, strerror(errno));
+	return val;
+}
+
 /* For tests: run @vcpu to its GUEST_SYNC(@stage), or fail. */
 static inline void kvm_dmabuf_expect_sync(struct kvm_vcpu *vcpu,
 					  uint64_t stage)
