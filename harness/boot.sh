@@ -9,7 +9,7 @@
 # build/<run>/console.log.
 #
 # usage: boot.sh arm64|x86_64 run|check
-# environment (harness/matrix.sh sets the first five per run):
+# environment (harness/matrix.sh sets the first five, TCG and L0 per run):
 #   RUN=name           the run directory build/<name> (default <arch>, with
 #                      -<CPU> and -debug when those are set), which holds
 #                      the initramfs the run boots (harness/mkinitramfs.sh)
@@ -27,6 +27,9 @@
 #   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
 #   GUEST_MEM=4G       the guest's memory (QEMU -m)
 #   TCG=thread=single  options added to -accel tcg
+#   L0=backports       run the guest under bookworm-backports' QEMU, which
+#                      harness/host-deps.sh unpacks into $CACHE/qemu-l0-x86_64
+#                      (x86_64 only; default: Debian 12's qemu-system-*)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
 #   INJECT=fail|hang|warn|overdue   make the guest fail on purpose
 #   DEBUG=1            boot the debug kernel (lockdep, KASAN, kmemleak)
@@ -53,12 +56,19 @@ viommu=
 machine=${machine#,} machine=${machine%,}
 case $arch in
 arm64)
+	[ -z "${L0:-}" ] || { echo "boot: L0=$L0 is for x86_64 only" >&2; exit 2; }
 	qemu=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=3${machine:+,$machine}${viommu:+,iommu=smmuv3}"
 	      -cpu "${CPU:-max}" -kernel "$obj/arch/arm64/boot/Image")
 	cmdline="console=ttyAMA0 $cmdline"
 	limit=${BOOT_TIMEOUT:-2400} ;;
 x86_64)
-	qemu=(qemu-system-x86_64 -M "q35${machine:+,$machine}" -cpu "${CPU:-max}" -kernel "$obj/arch/x86/boot/bzImage")
+	l0=(qemu-system-x86_64)
+	if [ "${L0:-}" = backports ]; then
+		d=$CACHE/qemu-l0-x86_64
+		[ -x "$d/usr/bin/qemu-system-x86_64" ] || { echo "boot: no $d/usr/bin/qemu-system-x86_64 (harness/host-deps.sh)" >&2; exit 2; }
+		l0=("$d/usr/bin/qemu-system-x86_64" -L "$d/usr/share/qemu" -L "$d/usr/share/seabios")
+	fi
+	qemu=("${l0[0]}" -M "q35${machine:+,$machine}" -cpu "${CPU:-max}" -kernel "$obj/arch/x86/boot/bzImage" "${l0[@]:1}")
 	[ -n "$viommu" ] && qemu+=(-device intel-iommu) && cmdline+=" intel_iommu=on"
 	cmdline="console=ttyS0 $cmdline"
 	limit=${BOOT_TIMEOUT:-1500} ;;
@@ -110,7 +120,7 @@ dump() {
 	echo "boot: $run still running at $((limit - 20)) s; vCPU registers in $dir/monitor.log" >&2
 }
 
-echo "boot: $run ($mode, kernel $(basename "$obj"), ${qemu[*]:1:4}${KARGS:+, $KARGS}${TCG:+, -accel tcg,$TCG}, limit $limit s), console: $dir/console.log"
+echo "boot: $run ($mode, kernel $(basename "$obj"), ${qemu[*]:1:4}${KARGS:+, $KARGS}${TCG:+, -accel tcg,$TCG}${L0:+, $("${qemu[0]}" --version | head -1)}, limit $limit s), console: $dir/console.log"
 start=$(date +%s)
 dump &
 dumper=$!

@@ -111,4 +111,57 @@ if [ -z "$(apt-get indextargets 'Created-By: Sources')" ]; then
 	updated=
 	apt_update
 fi
-echo "host-deps: linux-source-6.12 $(installed linux-source-6.12 | awk '{print $4}'), $(qemu-system-aarch64 --version | head -1)"
+
+# The QEMU that runs x86_64's end-to-end run (harness/matrix, column l0):
+# bookworm-backports', unpacked into $CACHE/qemu-l0-x86_64, not installed,
+# since it would take qemu-system-arm and the rest of Debian 12's QEMU
+# with it.  Under Debian 12's QEMU 7.2 that run hangs: a vCPU of the test
+# guest stops taking interrupts while its other vCPU runs the nested guest
+# (README, "QEMU, end to end").  Its libraries come from bookworm, as the
+# package's Depends say; they are checked on every call, since a fresh
+# root shares the cache but not the libraries.
+l0=$CACHE/qemu-l0-x86_64
+if [ ! -x "$l0/usr/bin/qemu-system-x86_64" ] || [ ! -s "$l0/DEPENDS" ]; then
+	if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		bpo=/etc/apt/sources.list.d/kvm-dmabuf-backports
+		{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
+			awk '$1 == "deb" && $3 == "bookworm" { $3 = "bookworm-backports"; print }' > "$bpo.list"
+		# (One file at a time: a paragraph does not run on into the next file.)
+		for f in /etc/apt/sources.list.d/*.sources; do
+			[ -f "$f" ] || continue
+			awk 'BEGIN { RS = ""; ORS = "\n\n" }
+			     /(^|\n)Types:([^\n]* )?deb( |\n|$)/ && /(^|\n)Suites:([^\n]* )?bookworm( |\n|$)/ {
+				sub(/Types:[^\n]*/, "Types: deb")
+				sub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print }' "$f"
+		done > "$bpo.sources"
+		for f in "$bpo.list" "$bpo.sources"; do [ -s "$f" ] || rm -f "$f"; done
+		echo "host-deps: bookworm-backports added in $bpo.* (apt takes nothing from it unless asked)"
+		updated=
+	fi
+	apt_update
+	dl=$(mktemp -d)
+	chmod 777 "$dl"
+	(cd "$dl" && apt-get download -qq qemu-system-x86/bookworm-backports \
+		qemu-system-data/bookworm-backports seabios/bookworm-backports)
+	rm -rf "$l0.new"
+	for deb in "$dl"/*.deb; do
+		dpkg-deb -x "$deb" "$l0.new"
+	done
+	dpkg-deb -f "$dl"/qemu-system-x86_*.deb Depends | tr ',' '\n' |
+		sed 's/([^)]*)//g; s/|.*//; s/ //g' | grep -v '^$\|^qemu-\|^seabios\|^ipxe' > "$l0.new/DEPENDS"
+	rm -rf "$dl" "$l0"
+	mv "$l0.new" "$l0"
+fi
+missing=()
+while read -r p; do
+	case "$(installed "$p")" in
+	"install ok installed"*) ;;
+	*) missing+=("$p") ;;
+	esac
+done < "$l0/DEPENDS"
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "host-deps: installing ${missing[*]} (the libraries of $l0)"
+	apt_update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "host-deps: linux-source-6.12 $(installed linux-source-6.12 | awk '{print $4}'), $(qemu-system-aarch64 --version | head -1); x86_64-e2e: $("$l0/usr/bin/qemu-system-x86_64" --version | head -1)"

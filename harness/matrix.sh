@@ -16,15 +16,15 @@ matrix=$TOP/harness/matrix
 
 runs=()
 for run in "$@"; do
-	read -r _ kernel cpu machine args list tcg < <(awk -v r="$run" '!/^#/ && $1 == r' "$matrix")
+	read -r _ kernel cpu machine args list tcg l0 < <(awk -v r="$run" '!/^#/ && $1 == r' "$matrix")
 	if [ -z "${kernel:-}" ]; then
 		echo "matrix: no run $run in $matrix" >&2
 		exit 2
 	fi
 	arch=${kernel%%-*}
 	dash() { [ "$1" = - ] || echo "$1"; }
-	export RUN=$run KERNEL=$kernel LIST=$list CPU MACHINE KARGS TCG
-	CPU=$(dash "$cpu") MACHINE=$(dash "$machine") KARGS=$(dash "$args") TCG=$(dash "${tcg:--}")
+	export RUN=$run KERNEL=$kernel LIST=$list CPU MACHINE KARGS TCG L0
+	CPU=$(dash "$cpu") MACHINE=$(dash "$machine") KARGS=$(dash "$args") TCG=$(dash "${tcg:--}") L0=$(dash "${l0:--}")
 	"$TOP/harness/mkinitramfs.sh" "$arch" || exit 1
 	"$TOP/harness/boot.sh" "$arch" "${MODE:-check}"
 	runs+=("$run")
