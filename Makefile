@@ -56,6 +56,10 @@ LINUX_SOURCE_VERSION := 6.12.117-1~deb12u1
 # The VMM of the end-to-end runs: Debian 12's QEMU source package, pinned
 # here and nowhere else; our changes to it are the series in qemu/patches/.
 QEMU_SOURCE_VERSION := 1:7.2+dfsg-7+deb12u18
+
+# The QEMU that boots x86_64's end-to-end run (harness/matrix, column l0):
+# bookworm-backports' qemu-system-x86, pinned here and nowhere else.
+L0_QEMU_VERSION := 1:10.0.2+ds-2+deb13u1~bpo12+1
 QEMU_TARGETS ?= x86_64 aarch64
 
 OVERLAY_DIRS := virt include arch drivers mm tools Documentation
@@ -71,7 +75,7 @@ BUILD := $(TOP)/build
 # inputs (harness/inputs.sh).
 CACHE ?= /var/cache/kvm-dmabuf
 
-export LINUX_SOURCE_VERSION QEMU_SOURCE_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES \
+export LINUX_SOURCE_VERSION QEMU_SOURCE_VERSION L0_QEMU_VERSION OVERLAY_DIRS TOP BUILD CACHE LLVM W CPU INJECT IVSHMEM_SIZE POOL_SIZE BOOT_TIMEOUT TESTS DEBUG BENCH_SIZES \
 	BENCH_RAM_SIZES GUEST_MEM
 export CCACHE_DIR := $(CACHE)/ccache
 export CCACHE_BASEDIR := $(TOP)

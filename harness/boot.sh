@@ -27,9 +27,10 @@
 #   POOL_SIZE=4G       size of the test exporter's pool (a power of two, 2G+)
 #   GUEST_MEM=4G       the guest's memory (QEMU -m)
 #   TCG=thread=single  options added to -accel tcg
-#   L0=backports       run the guest under bookworm-backports' QEMU, which
-#                      harness/host-deps.sh unpacks into $CACHE/qemu-l0-x86_64
-#                      (x86_64 only; default: Debian 12's qemu-system-*)
+#   L0=backports       run the guest under bookworm-backports' QEMU
+#                      (L0_QEMU_VERSION), which harness/host-deps.sh unpacks
+#                      into $CACHE/qemu-l0-x86_64/ (x86_64 only; default:
+#                      Debian 12's qemu-system-*)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
 #   INJECT=fail|hang|warn|overdue   make the guest fail on purpose
 #   DEBUG=1            boot the debug kernel (lockdep, KASAN, kmemleak)
@@ -62,12 +63,14 @@ arm64)
 	cmdline="console=ttyAMA0 $cmdline"
 	limit=${BOOT_TIMEOUT:-2400} ;;
 x86_64)
-	l0=(qemu-system-x86_64)
-	if [ "${L0:-}" = backports ]; then
-		d=$CACHE/qemu-l0-x86_64
+	case ${L0:-} in
+	"")	l0=(qemu-system-x86_64) ;;
+	backports)
+		d=$CACHE/qemu-l0-x86_64/${L0_QEMU_VERSION//[:~]/_}
 		[ -x "$d/usr/bin/qemu-system-x86_64" ] || { echo "boot: no $d/usr/bin/qemu-system-x86_64 (harness/host-deps.sh)" >&2; exit 2; }
-		l0=("$d/usr/bin/qemu-system-x86_64" -L "$d/usr/share/qemu" -L "$d/usr/share/seabios")
-	fi
+		l0=("$d/usr/bin/qemu-system-x86_64" -L "$d/usr/share/qemu" -L "$d/usr/share/seabios") ;;
+	*)	echo "boot: unknown L0=$L0" >&2; exit 2 ;;
+	esac
 	qemu=("${l0[0]}" -M "q35${machine:+,$machine}" -cpu "${CPU:-max}" -kernel "$obj/arch/x86/boot/bzImage" "${l0[@]:1}")
 	[ -n "$viommu" ] && qemu+=(-device intel-iommu) && cmdline+=" intel_iommu=on"
 	cmdline="console=ttyS0 $cmdline"

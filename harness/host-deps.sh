@@ -112,45 +112,91 @@ if [ -z "$(apt-get indextargets 'Created-By: Sources')" ]; then
 	apt_update
 fi
 
-# The QEMU that runs x86_64's end-to-end run (harness/matrix, column l0):
-# bookworm-backports', unpacked into $CACHE/qemu-l0-x86_64, not installed,
-# since it would take qemu-system-arm and the rest of Debian 12's QEMU
-# with it.  Under Debian 12's QEMU 7.2 that run hangs: a vCPU of the test
-# guest stops taking interrupts while its other vCPU runs the nested guest
-# (README, "QEMU, end to end").  Its libraries come from bookworm, as the
-# package's Depends say; they are checked on every call, since a fresh
-# root shares the cache but not the libraries.
-l0=$CACHE/qemu-l0-x86_64
-if [ ! -x "$l0/usr/bin/qemu-system-x86_64" ] || [ ! -s "$l0/DEPENDS" ]; then
-	if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+# The QEMU that boots x86_64's end-to-end run (harness/matrix, column l0):
+# bookworm-backports' qemu-system-x86, pinned by the top-level Makefile
+# (L0_QEMU_VERSION), with its firmware (qemu-system-data, and seabios as
+# backports has it), unpacked into $CACHE/qemu-l0-x86_64/<version>, not
+# installed: installing would take qemu-system-arm and the rest of Debian
+# 12's QEMU with it.  Under Debian 12's QEMU 7.2 that run hangs: a vCPU of
+# the test guest stops taking interrupts while its other vCPU runs the
+# nested guest (README, "QEMU, end to end").  The libraries it needs are
+# installed from bookworm, as its Depends say, and checked on every call,
+# since another root (harness/check-fresh.sh) may share the directory but
+# not the libraries.
+# bpo_sources: the machine's Debian bookworm entries (a "main" component,
+# one-line or deb822), each again for bookworm-backports, main only.
+bpo_sources() {
+	local f
+	{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
+		awk '$1 == "deb" {
+			opts = ""
+			if (match($0, /\[[^]]*\]/)) {
+				opts = substr($0, RSTART, RLENGTH) " "
+				$0 = substr($0, 1, RSTART - 1) substr($0, RSTART + RLENGTH)
+			}
+			main = 0
+			for (i = 4; i <= NF; i++) if ($i == "main") main = 1
+			if ($3 == "bookworm" && main) print "deb " opts $2 " bookworm-backports main"
+		}' > "$1.list"
+	# (One file at a time: a paragraph does not run on into the next file.)
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk 'BEGIN { RS = ""; ORS = "\n\n" }
+		     /(^|\n)Types:([^\n]* )?deb( |\n|$)/ && /(^|\n)Suites:([^\n]* )?bookworm( |\n|$)/ &&
+		     /(^|\n)Components:([^\n]* )?main( |\n|$)/ && !/(^|\n)Enabled: *no/ {
+			sub(/Types:[^\n]*/, "Types: deb")
+			sub(/Suites:[^\n]*/, "Suites: bookworm-backports")
+			sub(/Components:[^\n]*/, "Components: main"); print }' "$f"
+	done > "$1.sources"
+	for f in "$1.list" "$1.sources"; do [ -s "$f" ] || rm -f "$f"; done
+	[ -f "$1.list" ] || [ -f "$1.sources" ]
+}
+: "${L0_QEMU_VERSION:?set by the top-level Makefile}"
+l0=$CACHE/qemu-l0-x86_64/${L0_QEMU_VERSION//[:~]/_}
+if [ ! -s "$l0/DEPENDS" ]; then
+	# shellcheck disable=SC2016 # apt's format, not the shell's
+	releases=$(apt-get indextargets --format '$(RELEASE)' 'Created-By: Packages')
+	if ! grep -qx bookworm-backports <<< "$releases"; then
 		bpo=/etc/apt/sources.list.d/kvm-dmabuf-backports
-		{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
-			awk '$1 == "deb" && $3 == "bookworm" { $3 = "bookworm-backports"; print }' > "$bpo.list"
-		# (One file at a time: a paragraph does not run on into the next file.)
-		for f in /etc/apt/sources.list.d/*.sources; do
-			[ -f "$f" ] || continue
-			awk 'BEGIN { RS = ""; ORS = "\n\n" }
-			     /(^|\n)Types:([^\n]* )?deb( |\n|$)/ && /(^|\n)Suites:([^\n]* )?bookworm( |\n|$)/ {
-				sub(/Types:[^\n]*/, "Types: deb")
-				sub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print }' "$f"
-		done > "$bpo.sources"
-		for f in "$bpo.list" "$bpo.sources"; do [ -s "$f" ] || rm -f "$f"; done
+		if ! bpo_sources "$bpo"; then
+			echo "host-deps: apt has no Debian bookworm entry with main to add bookworm-backports next to; add bookworm-backports to apt's sources" >&2
+			exit 1
+		fi
 		echo "host-deps: bookworm-backports added in $bpo.* (apt takes nothing from it unless asked)"
 		updated=
 	fi
 	apt_update
-	dl=$(mktemp -d)
-	chmod 777 "$dl"
-	(cd "$dl" && apt-get download -qq qemu-system-x86/bookworm-backports \
-		qemu-system-data/bookworm-backports seabios/bookworm-backports)
-	rm -rf "$l0.new"
-	for deb in "$dl"/*.deb; do
-		dpkg-deb -x "$deb" "$l0.new"
+	v=$L0_QEMU_VERSION
+	if ! apt-cache show "qemu-system-x86=$v" >/dev/null 2>&1; then
+		v=$(apt-cache madison qemu-system-x86 | awk -F' [|] ' '$3 ~ /bookworm-backports/ { print $2; exit }')
+		cat >&2 <<-MSG
+		########################################################################
+		# WARNING: qemu-system-x86=$L0_QEMU_VERSION is gone from bookworm-backports.
+		# Using ${v:-nothing} instead; update L0_QEMU_VERSION in the top-level
+		# Makefile once x86_64-e2e has passed under it.
+		########################################################################
+		MSG
+		[ -n "$v" ] || exit 1
+	fi
+	mkdir -p "$CACHE/qemu-l0-x86_64"
+	new=$(mktemp -d "$CACHE/qemu-l0-x86_64/.new.XXXXXX")
+	chmod 777 "$new"	# apt downloads as the _apt user
+	(cd "$new" && apt-get download -qq "qemu-system-x86=$v" "qemu-system-data=$v" \
+		seabios/bookworm-backports)
+	for deb in "$new"/*.deb; do
+		dpkg-deb -x "$deb" "$new/root"
+		# shellcheck disable=SC2016 # dpkg's format, not the shell's
+		dpkg-deb --show --showformat='${Package} ${Version}\n' "$deb" >> "$new/root/VERSIONS"
 	done
-	dpkg-deb -f "$dl"/qemu-system-x86_*.deb Depends | tr ',' '\n' |
-		sed 's/([^)]*)//g; s/|.*//; s/ //g' | grep -v '^$\|^qemu-\|^seabios\|^ipxe' > "$l0.new/DEPENDS"
-	rm -rf "$dl" "$l0"
-	mv "$l0.new" "$l0"
+	dpkg-deb -f "$new"/qemu-system-x86_*.deb Depends | tr ',' '\n' |
+		sed 's/([^)]*)//g; s/|.*//; s/ //g' | grep -v '^$\|^qemu-\|^seabios\|^ipxe' > "$new/root/DEPENDS"
+	chmod 755 "$new/root"
+	# A concurrent call may have been first: keep its copy, if whole.
+	if ! mv -T "$new/root" "$l0" 2>/dev/null && [ ! -s "$l0/DEPENDS" ]; then
+		rm -rf "$l0"
+		mv -T "$new/root" "$l0"
+	fi
+	rm -rf "$new"
 fi
 missing=()
 while read -r p; do

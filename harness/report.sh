@@ -111,15 +111,18 @@ for run in "$@"; do
 			# qemu_x_kvm_dmabuf_on_poison judges; no other.
 			mce='mce: \[Hardware Error\]: Machine check: Uncorrected error without MCA Recovery$'
 			expected='^\[ *[0-9]+\.[0-9]+\] Kernel panic - not syncing: Fatal (local )?machine check$'
-			grep -q "$mce" "$dir/l2-$mode.log" || expected='^$'
-			if ! grep -E -v "$expected" "$dir/l2-$mode.log" | grep -E -q "$splat"; then
+			grep -a -q "$mce" "$dir/l2-$mode.log" || expected='^$'
+			# (The matches, not a pipeline's status: grep -q would end
+			# it early, and pipefail would call that no splat.)
+			found=$(grep -a -E -v "$expected" "$dir/l2-$mode.log" | grep -a -E "$splat" || true)
+			if [ -z "$found" ]; then
 				[ "${mode%%-*}" = on ] && p=$((p + 1))
 				continue
 			fi
 			if [ "${mode%%-*}" = on ]; then
 				f=$((f + 1))
 				fails+=("l2_console_clean # kernel splat in the nested guest, x-kvm-dmabuf=$mode ($dir/l2-$mode.log):")
-				while IFS= read -r l; do fails+=("    $l"); done < <(grep -E -v "$expected" "$dir/l2-$mode.log" | grep -E "$splat" | head -n 5)
+				while IFS= read -r l; do fails+=("    $l"); done < <(head -n 5 <<< "$found")
 			else
 				notes+=("today's path, x-kvm-dmabuf=$mode: kernel splat in the nested guest ($dir/l2-$mode.log), not counted:")
 				while IFS= read -r l; do notes+=("    $l"); done < <(grep -E "$splat" "$dir/l2-$mode.log" | head -n 5)
