@@ -1565,7 +1565,8 @@ static void test_exporter_unbind(void)
  * dmabuf_fault_around pages (16 by default) with it, within the slot:
  * here on a buffer of 4 KiB chunks with a gap after each, so that no two
  * pages are adjacent and no block fits.  On x86 only the TDP MMU does
- * this, and only with A/D bits; the shadow and legacy MMUs fault page by
+ * this, and only with A/D bits, and not in a VM with private memory
+ * (KVM_X86_SW_PROTECTED_VM here); the shadow and legacy MMUs fault page by
  * page.
  */
 #define FA_PAGES	64
@@ -1578,20 +1579,24 @@ static void guest_touch(uint64_t gva)
 }
 
 /*
- * Bind @npages of @buf from its page @first at @gpa, let the guest read
- * page @touch of the slot, and return the slot's pages that stage 2 then
- * maps, as a mask.  Each must be a 4K leaf on its own chunk.
+ * Bind @npages of @buf from its page @first at @gpa in a VM of @type, let
+ * the guest read page @touch of the slot, and return the slot's pages that
+ * stage 2 then maps, as a mask.  Each must be a 4K leaf on its own chunk.
  */
-static uint64_t fault_around_once(int buf, uint64_t pool_pfn, uint64_t gpa,
-				  int first, int npages, int touch)
+static uint64_t fault_around_once(uint32_t type, int buf, uint64_t pool_pfn,
+				  uint64_t gpa, int first, int npages, int touch)
 {
+	const struct vm_shape shape = {
+		.mode = VM_MODE_DEFAULT,
+		.type = type,
+	};
 	char attr[32], perm[8];
 	struct kvm_vcpu *vcpu;
 	uint64_t pfn, size, mask = 0;
 	struct kvm_vm *vm;
 	int i;
 
-	vm = vm_create_with_one_vcpu(&vcpu, guest_touch);
+	vm = vm_create_shape_with_one_vcpu(shape, &vcpu, guest_touch);
 	vm_set_user_memory_region_dmabuf(vm, SLOT, 0, gpa, npages * 4096ULL,
 					 buf, first * 4096ULL);
 	kvm_dmabuf_virt_map(vm, gpa, gpa, npages * 4096ULL);
@@ -1627,6 +1632,7 @@ static void test_fault_around(uint64_t pool_paddr)
 	};
 	uint64_t pool_pfn = pool_paddr / 4096;
 	long was = kvm_dmabuf_param(FA_PARAM, -1);
+	const char *private = "";
 	bool on = true;
 	int i;
 
@@ -1644,26 +1650,37 @@ static void test_fault_around(uint64_t pool_paddr)
 		    "a buffer of %d chunks: %s", FA_PAGES, strerror(errno));
 
 	kvm_dmabuf_param(FA_PARAM, 16);
-	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
-					FA_PAGES, 21),
+	expect_mapped(fault_around_once(VM_TYPE_DEFAULT, arg.fd, pool_pfn,
+					TEST_GPA, 0, FA_PAGES, 21),
 		      on ? 0xffff0000ULL : 1ULL << 21, "page 21 of 64");
 	/* A slot 3 pages past a group, 10 pages long: clipped both ways. */
-	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA + 3 * 4096,
-					5, 10, 0),
+	expect_mapped(fault_around_once(VM_TYPE_DEFAULT, arg.fd, pool_pfn,
+					TEST_GPA + 3 * 4096, 5, 10, 0),
 		      on ? 0x3ffULL : 1, "page 0 of a slot of 10");
+#ifdef __x86_64__
+	/* A neighbour may be private, or be turning so: one page only. */
+	if (kvm_check_cap(KVM_CAP_VM_TYPES) & BIT(KVM_X86_SW_PROTECTED_VM)) {
+		expect_mapped(fault_around_once(KVM_X86_SW_PROTECTED_VM, arg.fd,
+						pool_pfn, TEST_GPA, 0,
+						FA_PAGES, 21),
+			      1ULL << 21, "a VM with private memory");
+		private = "; one page in a VM with private memory";
+	}
+#endif
 	kvm_dmabuf_param(FA_PARAM, 1);
-	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
-					FA_PAGES, 21),
+	expect_mapped(fault_around_once(VM_TYPE_DEFAULT, arg.fd, pool_pfn,
+					TEST_GPA, 0, FA_PAGES, 21),
 		      1ULL << 21, "dmabuf_fault_around=1");
 	kvm_dmabuf_param(FA_PARAM, 0);
-	expect_mapped(fault_around_once(arg.fd, pool_pfn, TEST_GPA, 0,
-					FA_PAGES, 21),
+	expect_mapped(fault_around_once(VM_TYPE_DEFAULT, arg.fd, pool_pfn,
+					TEST_GPA, 0, FA_PAGES, 21),
 		      1ULL << 21, "dmabuf_fault_around=0");
 	kvm_dmabuf_param(FA_PARAM, was);
 	close(arg.fd);
-	ksft_test_result_pass("fault-around: %s\n",
+	ksft_test_result_pass("fault-around: %s%s\n",
 			      on ? "the group of 16, clipped to the slot; one page when off" :
-			      "one page at a time (shadow or legacy MMU, or no A/D bits)");
+			      "one page at a time (shadow or legacy MMU, or no A/D bits)",
+			      private);
 }
 
 int main(int argc, char *argv[])
