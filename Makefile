@@ -85,7 +85,11 @@ export CCACHE_MAXSIZE := 5G
 H := $(TOP)/harness
 
 # The runs of "make check" and the kernels they boot.
-RUNS ?= $(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/harness/matrix)
+# Runs that make check leaves out unless RUNS names them: x86_64-e2e, whose
+# test guest still dies in some boots under TCG (harness/matrix).  make run
+# ARCH=x86_64 runs it.
+OPTIONAL_RUNS := x86_64-e2e
+RUNS ?= $(filter-out $(OPTIONAL_RUNS),$(shell awk '!/^\#/ && NF { print $$1 }' $(TOP)/harness/matrix))
 export RUNS
 KERNELS := $(shell awk -v runs=" $(RUNS) " '!/^\#/ && NF && index(runs, " " $$1 " ") { print $$2 }' $(TOP)/harness/matrix | sort -u)
 # The QEMU targets of the runs whose list runs the end-to-end test.
