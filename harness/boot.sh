@@ -28,7 +28,7 @@
 #   GUEST_MEM=4G       the guest's memory (QEMU -m)
 #   TCG=thread=single  options added to -accel tcg
 #   L0=backports       run the guest under bookworm-backports' QEMU
-#                      (L0_QEMU_VERSION), which harness/host-deps.sh unpacks
+#                      (L0_QEMU_VERSION), which harness/qemu-l0.sh unpacks
 #                      into $CACHE/qemu-l0-x86_64/ (x86_64 only; default:
 #                      Debian 12's qemu-system-*)
 #   BOOT_TIMEOUT=s     wall-clock limit of the whole boot
@@ -67,7 +67,7 @@ x86_64)
 	"")	l0=(qemu-system-x86_64) ;;
 	backports)
 		d=$CACHE/qemu-l0-x86_64/${L0_QEMU_VERSION//[:~]/_}
-		[ -x "$d/usr/bin/qemu-system-x86_64" ] || { echo "boot: no $d/usr/bin/qemu-system-x86_64 (harness/host-deps.sh)" >&2; exit 2; }
+		[ -x "$d/usr/bin/qemu-system-x86_64" ] || { echo "boot: no $d/usr/bin/qemu-system-x86_64 (harness/qemu-l0.sh)" >&2; exit 2; }
 		l0=("$d/usr/bin/qemu-system-x86_64" -L "$d/usr/share/qemu" -L "$d/usr/share/seabios") ;;
 	*)	echo "boot: unknown L0=$L0" >&2; exit 2 ;;
 	esac

@@ -26,6 +26,9 @@ for run in "$@"; do
 	export RUN=$run KERNEL=$kernel LIST=$list CPU MACHINE KARGS TCG L0
 	CPU=$(dash "$cpu") MACHINE=$(dash "$machine") KARGS=$(dash "$args") TCG=$(dash "${tcg:--}") L0=$(dash "${l0:--}")
 	"$TOP/harness/mkinitramfs.sh" "$arch" || exit 1
+	if [ "$L0" = backports ]; then
+		"$TOP/harness/qemu-l0.sh" || exit 1
+	fi
 	"$TOP/harness/boot.sh" "$arch" "${MODE:-check}"
 	runs+=("$run")
 done
